@@ -1,0 +1,34 @@
+"""The four gymnasium MuJoCo tasks and their per-task rendering constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A gymnasium MuJoCo task as masklam renders it."""
+
+    env_id: str
+    """gymnasium id (v5)."""
+    camera_distance: float
+    """Tracking camera distance from the tracked body (the XML 'track' camera's offset)."""
+    camera_elevation: float
+    """Tracking camera elevation in degrees (negative looks down)."""
+    floor_alpha: float
+    """Weight of the background video on floor pixels (DCS: 1.0, humanoid 0.3)."""
+
+
+TASKS: dict[str, TaskSpec] = {
+    "halfcheetah": TaskSpec("HalfCheetah-v5", camera_distance=3.0, camera_elevation=-10.0, floor_alpha=1.0),
+    "hopper": TaskSpec("Hopper-v5", camera_distance=3.0, camera_elevation=-10.0, floor_alpha=1.0),
+    "walker2d": TaskSpec("Walker2d-v5", camera_distance=3.5, camera_elevation=-10.0, floor_alpha=1.0),
+    "humanoid": TaskSpec("Humanoid-v5", camera_distance=4.0, camera_elevation=-10.0, floor_alpha=0.3),
+}
+
+
+def get_task(name: str) -> TaskSpec:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; choose one of {sorted(TASKS)}") from None

@@ -1,0 +1,1 @@
+"""learner: filled in by later issues."""

@@ -1,0 +1,68 @@
+"""`masklam collect`: the actor fleet records a dataset of chunk shards."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import ray
+from rich.console import Console
+
+from actors.fleet import ActorFleet, FleetProgress
+from actors.shards import ShardReader, atomic_write_bytes
+from actors.sinks import ShardSink
+from masklam.config import CollectConfig, save_config
+from masklam.progress import stage_progress
+from masklam.ray_runtime import ensure_ray
+
+
+def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
+    """Run the fleet for `cfg.steps` env steps into `cfg.out`; returns (and writes) the summary."""
+    console = console or Console(stderr=True)
+    out = Path(cfg.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out)
+    started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor)
+    sink_factory = functools.partial(ShardSink, str(out), chunks_per_shard=cfg.actor.chunks_per_shard)
+    wall = time.perf_counter()
+    fleet = None
+    try:
+        console.print(f"[bold]collect[/] {cfg.env.task}/{cfg.env.preset}: {cfg.actors} actors x "
+                      f"{cfg.actor.envs_per_actor} envs, {cfg.steps} steps -> {out}")
+        fleet = ActorFleet(cfg.env, cfg.policy, cfg.actor, cfg.actors, sink_factory)
+        with stage_progress(console) as bar:
+            task = bar.add_task("collect", total=cfg.steps, stats="")
+
+            def show(p: FleetProgress) -> None:
+                bar.update(task, completed=p.steps,
+                           stats=f"{p.fps:6.0f} frames/s  {p.episodes} episodes  {p.shards} shards")
+
+            progress = fleet.run(cfg.steps, show)
+        progress = fleet.close(progress)
+        fleet = None
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: committing buffered chunks before exit[/]")
+        if fleet is not None:
+            fleet.close()
+        raise
+    finally:
+        if started:
+            ray.shutdown()
+    reader = ShardReader(out)
+    summary = {
+        "task": cfg.env.task, "preset": cfg.env.preset, "actors": cfg.actors, "steps": progress.steps,
+        "frames": progress.frames, "episodes": progress.episodes, "chunks": reader.num_chunks,
+        "shards": len(reader.records), "transitions": reader.num_transitions,
+        "actor_fps": progress.frames / progress.elapsed if progress.elapsed else 0.0,
+        "wall_s": time.perf_counter() - wall,
+        "mean_episode_return": float(np.mean(progress.episode_returns)) if progress.episode_returns else None,
+        "out": str(out),
+    }
+    atomic_write_bytes(out / "summary.json", json.dumps(summary, indent=1).encode())
+    console.print(f"[green]collected[/] {summary['transitions']} transitions in {summary['chunks']} chunks / "
+                  f"{summary['shards']} shards, {summary['episodes']} finished episodes, "
+                  f"{summary['actor_fps']:.0f} frames/s, {summary['wall_s']:.1f}s -> {out}")
+    return summary

@@ -1,0 +1,52 @@
+"""`masklam preview`: what the learner will see -- distracted frames with the agent mask outlined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from actors.envs import make_env
+from masklam.config import PreviewConfig, save_config
+
+OUTLINE = np.array([255, 0, 255], dtype=np.uint8)
+
+
+def outline(frame: np.ndarray, mask: np.ndarray, scale: int) -> np.ndarray:
+    """Upscale a frame and draw the boundary of `mask` on it."""
+    big = frame.repeat(scale, 0).repeat(scale, 1)
+    m = mask.astype(bool).repeat(scale, 0).repeat(scale, 1)
+    inner = m.copy()  # 4-neighbour erosion
+    inner[1:] &= m[:-1]
+    inner[:-1] &= m[1:]
+    inner[:, 1:] &= m[:, :-1]
+    inner[:, :-1] &= m[:, 1:]
+    big[m & ~inner] = OUTLINE
+    return big
+
+
+def run_preview(cfg: PreviewConfig) -> tuple[Path, Path]:
+    """Roll out a random policy and write preview.png (grid) and preview.gif; returns their paths."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out, "preview_config.yaml")
+    env = make_env(cfg.env.task, cfg.env.preset, seed=cfg.env.seed, size=cfg.env.size,
+                   video_source=cfg.env.video_source, split=cfg.env.split)
+    frame, info = env.reset()
+    frames = [outline(frame, info["agent_mask"], cfg.scale)]
+    for _ in range(cfg.frames - 1):
+        frame, _, terminated, truncated, info = env.step(env.action_space.sample())
+        frames.append(outline(frame, info["agent_mask"], cfg.scale))
+        if terminated or truncated:
+            frame, info = env.reset()
+    env.close()
+    n = cfg.grid * cfg.grid
+    picks = np.linspace(0, len(frames) - 1, n).astype(int)
+    rows = [np.concatenate([frames[i] for i in picks[r * cfg.grid:(r + 1) * cfg.grid]], axis=1)
+            for r in range(cfg.grid)]
+    png, gif = out / "preview.png", out / "preview.gif"
+    Image.fromarray(np.concatenate(rows, axis=0)).save(png)
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(gif, save_all=True, append_images=images[1:], duration=50, loop=0)
+    return png, gif

@@ -1,0 +1,26 @@
+"""Starting or joining Ray for a pipeline run."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import ray
+
+
+def ensure_ray(address: str | None, min_cpus: float) -> bool:
+    """Join `address`, or start a local Ray with at least `min_cpus` logical CPUs. Returns True if started here.
+
+    Locally the CPU count is raised to what the actors reserve so a 2-core laptop can host the default fleet
+    (rendering is cheap enough that one actor per logical CPU is the right density).
+    """
+    if ray.is_initialized():
+        return False
+    kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=True)
+    if address:
+        ray.init(address=address, **kwargs)
+    else:
+        # the embedded default binds Ray to loopback only, so token auth (and its start-up banner) is not needed
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        ray.init(num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1), _node_ip_address="127.0.0.1", **kwargs)
+    return True

@@ -1,0 +1,1 @@
+"""protos: filled in by later issues."""

@@ -1,0 +1,1 @@
+"""segserver: filled in by later issues."""
