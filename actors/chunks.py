@@ -194,4 +194,5 @@ def _validate(c: Chunk) -> None:
          "actions, rewards and states must be finite")
     need(0 <= c.first_new < t, f"first_new must be in [0, {t}), got {c.first_new}")
     need(c.t0 >= 0, f"t0 must be >= 0, got {c.t0}")
+    need(c.env_seed >= 0, f"env_seed must be >= 0, got {c.env_seed}")
     need(not (c.terminated and c.truncated), "a chunk cannot be both terminated and truncated")

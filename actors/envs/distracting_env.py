@@ -92,6 +92,16 @@ class DistractingMujocoEnv(gym.Env):
         info = {**info, "agent_mask": mask, "state": np.asarray(state, dtype=np.float32)}
         return frame, float(reward), bool(terminated), bool(truncated), info
 
+    @property
+    def current_background(self) -> np.ndarray | None:
+        """The background video frame behind the current observation (None without a video)."""
+        return None if self._video is None else self._video.frame()
+
+    @property
+    def agent_geoms(self) -> np.ndarray:
+        """Ids of the robot's geoms (everything not attached to the world body)."""
+        return self._agent_geoms
+
     def render(self):
         return None if self._frame is None else self._frame.copy()
 
