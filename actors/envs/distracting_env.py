@@ -9,7 +9,7 @@ import numpy as np
 
 from actors.envs.backgrounds import VideoPlayer, VideoSource
 from actors.envs import mujoco_warnings
-from actors.envs.distractors import AGENT, CameraShake, ColourWalk, MovingObjects, composite, roll_image
+from actors.envs.distractors import AGENT, CameraShake, ColourWalk, MovingObjects, composite
 from actors.envs.presets import DistractorPreset
 from actors.envs.render import SceneRenderer, agent_geom_ids
 from actors.envs.tasks import TaskSpec
@@ -40,6 +40,7 @@ class DistractingMujocoEnv(gym.Env):
         self.model, self.data = self._mj.model, self._mj.data
         self.action_space = self._inner.action_space
         self.state_space = self._inner.observation_space
+        self._act_low, self._act_high = self.action_space.low, self.action_space.high
         self.observation_space = gym.spaces.Box(0, 255, shape=(size, size, 3), dtype=np.uint8)
         self._renderer = SceneRenderer(self.model, size, task.camera_distance, task.camera_elevation)
         self._agent_geoms = agent_geom_ids(self.model)
@@ -87,7 +88,7 @@ class DistractingMujocoEnv(gym.Env):
         if self._colours is not None:
             self._colours.advance()
         if self._objects is not None:
-            self._objects.advance(np.clip(action, self.action_space.low, self.action_space.high))
+            self._objects.advance(np.maximum(np.minimum(action, self._act_high), self._act_low))
         frame, mask = self._observe()
         info = {**info, "agent_mask": mask, "state": np.asarray(state, dtype=np.float32)}
         return frame, float(reward), bool(terminated), bool(truncated), info
@@ -111,12 +112,9 @@ class DistractingMujocoEnv(gym.Env):
 
     # -- internals -----------------------------------------------------------------------------------------
     def _observe(self) -> tuple[np.ndarray, np.ndarray]:
-        roll = 0.0
         if self._shake is not None:
-            az, el, roll, dist = self._shake.offsets
-            self._renderer.set_camera(az, el, dist)
+            self._renderer.set_camera(*self._shake.offsets)
         rgb, classes = self._renderer.render(self.data)
-        rgb, classes = roll_image(rgb, classes, roll)
         background = self._video.frame() if self._video is not None else None
         frame = composite(rgb, classes, background, self.task.floor_alpha)
         agent = classes == AGENT

@@ -7,6 +7,8 @@ frames/s at 64 px (../shared/PITFALLS.md).
 
 from __future__ import annotations
 
+import math
+
 import mujoco
 import numpy as np
 
@@ -41,6 +43,7 @@ class SceneRenderer:
         self.base_distance = distance
         self.base_elevation = elevation
         self.base_azimuth = 90.0  # look along +y at the x-z plane, like the XML 'track' cameras
+        self.roll = 0.0
         self.set_camera()
         # geom id -> pixel class lookup; index 0 of the padded table serves "no object" (id -1)
         cls = np.full(model.ngeom + 1, FLOOR, dtype=np.uint8)
@@ -48,16 +51,21 @@ class SceneRenderer:
         cls[1 + agent_geom_ids(model)] = AGENT
         self._geom_class = cls
 
-    def set_camera(self, d_azimuth: float = 0.0, d_elevation: float = 0.0, d_distance: float = 0.0) -> None:
-        """Place the camera at its base pose plus offsets (degrees, degrees, metres)."""
+    def set_camera(self, d_azimuth: float = 0.0, d_elevation: float = 0.0, d_distance: float = 0.0,
+                   roll: float = 0.0) -> None:
+        """Place the camera at its base pose plus offsets (degrees, degrees, metres) and a roll (degrees)."""
+        self.roll = roll
         self.camera.azimuth = self.base_azimuth + d_azimuth
-        self.camera.elevation = float(np.clip(self.base_elevation + d_elevation, -89.0, 89.0))
+        # never at or below the floor plane: from underneath, the floor hides the agent
+        self.camera.elevation = min(-3.0, max(-60.0, self.base_elevation + d_elevation))
         self.camera.distance = max(0.5, self.base_distance + d_distance)
 
     def render(self, data: mujoco.MjData) -> tuple[np.ndarray, np.ndarray]:
         """Return (rgb uint8 [S,S,3], classes uint8 [S,S]) for the current state of `data`."""
         r = self._renderer
         r.update_scene(data, camera=self.camera)
+        if self.roll:
+            _roll_scene_cameras(r.scene, self.roll)
         rgb = r.render()
         r.enable_segmentation_rendering()
         try:
@@ -72,3 +80,18 @@ class SceneRenderer:
 
     def close(self) -> None:
         self._renderer.close()
+
+
+def _roll_scene_cameras(scene: mujoco.MjvScene, degrees: float) -> None:
+    """Roll the view about the line of sight by rotating each GL camera's up vector (mjvCamera has no roll).
+
+    Done in the scene rather than on the image: no per-pixel remap, and no uncovered corners.
+    """
+    th = math.radians(degrees)
+    c, s = math.cos(th), math.sin(th)
+    for cam in scene.camera:  # plain floats: numpy on 3-vectors costs more than the maths
+        fx, fy, fz = cam.forward.tolist()
+        ux, uy, uz = cam.up.tolist()
+        # Rodrigues' formula for a rotation about fwd, with fwd . up = 0
+        cam.up[:] = (ux * c + (fy * uz - fz * uy) * s, uy * c + (fz * ux - fx * uz) * s,
+                     uz * c + (fx * uy - fy * ux) * s)

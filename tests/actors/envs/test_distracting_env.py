@@ -120,3 +120,17 @@ def test_bad_arguments_are_clear():
         make_env("hopper", "low", split="val")
     with pytest.raises(RuntimeError, match="reset"):
         make_env("hopper", "none").step(np.zeros(3, np.float32))
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_agent_stays_in_view_under_camera_shake(task):
+    """Regression: shake must never put the camera under the floor plane (which hid the agent in 20% of frames)."""
+    env = make_env(task, "hard", seed=0, size=32)
+    _, info = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(250):
+        a = rng.uniform(-0.4, 0.4, env.action_space.shape).astype(np.float32)
+        _, _, term, trunc, info = env.step(a)
+        assert info["agent_mask"].sum() > 0
+        if term or trunc:
+            _, info = env.reset()

@@ -1,0 +1,47 @@
+import pytest
+import yaml
+
+from masklam.config import CollectConfig, ConfigError, QuickstartConfig, load_config, parse_override, save_config
+
+
+def test_yaml_plus_overrides(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("actors: 3\nenv: {task: hopper, preset: low}\nactor: {chunk_len: 32}\n")
+    cfg = load_config(CollectConfig, f, {"env.seed": 7, "actor.resources": {"actor_node": 1}})
+    assert (cfg.actors, cfg.env.task, cfg.env.preset, cfg.env.seed) == (3, "hopper", "low", 7)
+    assert cfg.actor.chunk_len == 32 and cfg.actor.resources == {"actor_node": 1.0}
+    assert cfg.env.video_source is None and cfg.steps == 20000
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"actorz": 2}, "'actorz': unknown key"),
+    ({"env.colour": 2}, "'env.colour': unknown key"),
+    ({"actors": "two"}, "'actors': expected an integer"),
+    ({"actors": True}, "'actors': expected an integer"),
+    ({"policy.noise_std": "lots"}, "'policy.noise_std'"),
+    ({"actor.chunk_overlap": 64}, "chunk_overlap must be in"),
+])
+def test_bad_config_names_the_key(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(CollectConfig, None, overrides)
+
+
+def test_override_parsing():
+    assert parse_override("a.b=3") == ("a.b", 3)
+    assert parse_override("a=null") == ("a", None)
+    assert parse_override("a=[1, 2]") == ("a", [1, 2])
+    with pytest.raises(ConfigError, match="key.sub=value"):
+        parse_override("novalue")
+
+
+def test_resolved_config_round_trips(tmp_path):
+    cfg = load_config(QuickstartConfig, "configs/quickstart.yaml", {"collect.steps": 10})
+    path = save_config(cfg, tmp_path)
+    again = load_config(QuickstartConfig, path)
+    assert again == cfg and yaml.safe_load(path.read_text())["collect"]["steps"] == 10
+
+
+@pytest.mark.parametrize("name", ["quickstart.yaml", "collect_halfcheetah_hard.yaml"])
+def test_shipped_configs_load(name):
+    cls = QuickstartConfig if name.startswith("quickstart") else CollectConfig
+    load_config(cls, f"configs/{name}")
