@@ -1,0 +1,41 @@
+"""Dependencies point one way: masklam -> learner, actors, segserver -> protos (DESIGN.md section 2)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("masklam", "actors", "learner", "segserver", "protos")
+ALLOWED = {
+    "masklam": set(PACKAGES),
+    "learner": {"learner", "actors", "protos"},  # actors only for its data formats (chunks, shards)
+    "actors": {"actors", "protos"},
+    "segserver": {"segserver", "protos"},
+    "protos": {"protos"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names & set(PACKAGES)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_point_one_way(package):
+    for path in (ROOT / package).rglob("*.py"):
+        bad = imported_packages(path) - ALLOWED[package]
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}, which {package}/ must not depend on"
+
+
+def test_python_files_stay_small():
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            n = len(path.read_text().splitlines())
+            assert n <= 400, f"{path.relative_to(ROOT)} has {n} lines; split it by responsibility"
