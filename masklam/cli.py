@@ -7,7 +7,8 @@ import argparse
 import sys
 from typing import Any
 
-from masklam.config import CollectConfig, ConfigError, PreviewConfig, QuickstartConfig, load_config, parse_override
+from masklam.config import (CollectConfig, ConfigError, PreviewConfig, QuickstartConfig, SegmenterConfig, load_config,
+                            parse_override)
 
 # subcommand -> (config class, default config file, shortcut flag -> dotted key, help)
 _ENV_FLAGS = {"task": ("env.task", str, "halfcheetah | hopper | walker2d | humanoid"),
@@ -31,6 +32,12 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "frames": ("frames", int, "frames to roll out"),
         "out": ("out", str, "output directory")},
         "Write a PNG grid and a GIF of distracted frames with the agent mask outlined."),
+    "segmenter train": (SegmenterConfig, None, {
+        "steps": ("train.steps", int, "optimiser steps"),
+        "train-frames": ("train_frames", int, "training frames per (task, preset)"),
+        "out": ("out", str, "ONNX output path (card written next to it)"),
+        "work-dir": ("work_dir", str, "where generated frame datasets are kept")},
+        "Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX."),
     "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
         "task": ("collect.env.task", str, "task"),
         "preset": ("collect.env.preset", str, "distractor preset"),
@@ -42,8 +49,18 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="masklam", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("segserver", add_help=False, help="segmentation service: masklam segserver serve --help")
+    groups: dict[str, argparse._SubParsersAction] = {}
     for name, (cls, default_file, flags, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        if " " in name:  # "segmenter train" -> masklam segmenter train
+            group, leaf = name.split(" ", 1)
+            if group not in groups:
+                gp = sub.add_parser(group, help=f"{group} commands")
+                groups[group] = gp.add_subparsers(dest="leaf", required=True)
+            p = groups[group].add_parser(leaf, help=help_text, description=help_text)
+            p.set_defaults(command=name)
+        else:
+            p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--config", default=default_file, help=f"YAML config ({cls.__name__}); default: "
                        f"{default_file or 'built-in defaults'}")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -72,6 +89,11 @@ def resolve(args: argparse.Namespace) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["segserver"]:  # the service owns its flags (it also runs without masklam: python -m segserver)
+        from segserver.cli import main as segserver_main
+
+        return segserver_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         cfg = resolve(args)
@@ -88,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
             png, gif = run_preview(cfg)
             print(f"wrote {png} and {gif}")
+        elif args.command == "segmenter train":
+            from masklam.segmenter import run_segmenter_train
+
+            run_segmenter_train(cfg)
         elif args.command == "quickstart":
             from masklam.quickstart import run_quickstart
 

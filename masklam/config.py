@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
+from learner.segmenter.train import SegmenterTrainConfig
 
 T = TypeVar("T")
 
@@ -71,6 +72,34 @@ class QuickstartConfig:
     """The preview stage."""
     runs_dir: str = "runs"
     """Each quickstart writes runs/<timestamp>/."""
+
+
+@dataclass
+class SegmenterConfig:
+    """`masklam segmenter train`: data, training and export of the default segmentation model."""
+
+    tasks: list[str] = field(default_factory=lambda: ["halfcheetah", "hopper", "walker2d", "humanoid"])
+    """Tasks whose frames the model learns."""
+    presets: list[str] = field(default_factory=lambda: ["none", "low", "medium", "hard"])
+    """Distractor presets whose frames the model learns."""
+    train_frames: int = 1500
+    """Training frames per (task, preset), from train-split backgrounds."""
+    eval_frames: int = 250
+    """Held-out frames per (task, preset): test-split backgrounds and unseen env seeds."""
+    size: int = 64
+    """Frame size."""
+    seed: int = 0
+    """Seed of the training data; held-out data uses seed + 10000."""
+    max_episode_steps: int = 200
+    """Short episodes give more varied poses under a random policy."""
+    work_dir: str = "runs/segmenter"
+    """Where the generated frame datasets are kept (reused when already complete)."""
+    out: str = "segserver/models/unet_v1.onnx"
+    """The exported ONNX model; its card is written next to it (.json)."""
+    train: SegmenterTrainConfig = field(default_factory=SegmenterTrainConfig)
+    """Optimisation settings."""
+    ray_address: str | None = None
+    """Ray cluster address for data generation; null starts a local Ray."""
 
 
 # -- loading ---------------------------------------------------------------------------------------------------

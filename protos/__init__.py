@@ -1,1 +1,1 @@
-"""protos: filled in by later issues."""
+"""gRPC protocols (generated code committed; regenerate with `make protos`)."""

@@ -15,7 +15,7 @@ def masklam(*args, cwd=None):
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_help_for_every_subcommand(command):
-    r = masklam(command, "--help")
+    r = masklam(*command.split(), "--help")
     assert r.returncode == 0 and "--config" in r.stdout and "--set" in r.stdout
 
 

@@ -1,0 +1,131 @@
+"""`masklam segmenter train`: frames from every task and preset -> U-Net -> ONNX model + card with held-out IoU."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import ray
+from rich.console import Console
+
+from actors.config import ActorConfig, EnvConfig, PolicyConfig
+from actors.shards import ShardReader, atomic_write_bytes
+from actors.sinks import ShardSink
+from actors.worker import ActorWorker
+from learner.segmenter.data import load_frames
+from learner.segmenter.train import export_onnx, mask_iou, predict_masks, train_unet
+from masklam.config import SegmenterConfig, save_config, to_dict
+from masklam.progress import stage_progress
+from masklam.ray_runtime import ensure_ray
+
+
+@ray.remote(num_cpus=1)
+def _record(env_cfg: EnvConfig, frames: int, out_dir: str) -> int:
+    """Record `frames` random-policy frames of one env config into a shard dataset."""
+    actor_cfg = ActorConfig(envs_per_actor=1, chunk_len=64, chunk_overlap=1)
+    worker = ActorWorker(env_cfg, PolicyConfig(kind="random"), actor_cfg, 0, functools.partial(ShardSink, out_dir))
+    worker.collect(frames)
+    worker.close()
+    return frames
+
+
+def _datasets(cfg: SegmenterConfig, split: str) -> list[tuple[str, str, Path, EnvConfig, int]]:
+    frames = cfg.train_frames if split == "train" else cfg.eval_frames
+    seed = cfg.seed if split == "train" else cfg.seed + 10_000
+    out = []
+    for task in cfg.tasks:
+        for preset in cfg.presets:
+            d = Path(cfg.work_dir).resolve() / split / f"{task}-{preset}"
+            env = EnvConfig(task=task, preset=preset, size=cfg.size, seed=seed, split=split,
+                            max_episode_steps=cfg.max_episode_steps)
+            out.append((task, preset, d, env, frames))
+    return out
+
+
+def _complete(d: Path, frames: int) -> bool:
+    try:
+        return ShardReader(d).num_transitions >= frames
+    except FileNotFoundError:
+        return False
+
+
+def generate_data(cfg: SegmenterConfig, console: Console) -> None:
+    jobs = [j for split in ("train", "test") for j in _datasets(cfg, split) if not _complete(j[2], j[4])]
+    if not jobs:
+        console.print("segmenter data: reusing complete datasets in", cfg.work_dir)
+        return
+    started = ensure_ray(cfg.ray_address, 1)
+    try:
+        for _, _, d, _, _ in jobs:  # an incomplete dataset is regenerated from scratch
+            if d.exists():
+                import shutil
+
+                shutil.rmtree(d)
+        refs = {_record.remote(env, n, str(d)): n for _, _, d, env, n in jobs}
+        with stage_progress(console) as bar:
+            task = bar.add_task("frames", total=sum(refs.values()), stats=f"{len(jobs)} (task, preset) datasets")
+            pending = list(refs)
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                bar.advance(task, ray.get(done[0]))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_segmenter_train(cfg: SegmenterConfig, console: Console | None = None) -> dict:
+    console = console or Console(stderr=True)
+    wall = time.perf_counter()
+    out = Path(cfg.out)
+    save_config(cfg, Path(cfg.work_dir), "segmenter_config.yaml")
+    generate_data(cfg, console)
+    train = [load_frames(d) for _, _, d, _, _ in _datasets(cfg, "train")]
+    frames = np.concatenate([f for f, _ in train])
+    masks = np.concatenate([m for _, m in train])
+    console.print(f"training a U-Net {cfg.train.widths} on {len(frames)} frames for {cfg.train.steps} steps")
+    with stage_progress(console) as bar:
+        task = bar.add_task("train", total=cfg.train.steps, stats="")
+        smooth = [None]
+
+        def on_step(step: int, loss: float) -> None:
+            smooth[0] = loss if smooth[0] is None else 0.98 * smooth[0] + 0.02 * loss
+            if step % 10 == 0 or step == cfg.train.steps:
+                bar.update(task, completed=step, stats=f"loss {smooth[0]:.4f}")
+
+        t_train = time.perf_counter()
+        net = train_unet(cfg.train, frames, masks, on_step)
+        train_s = time.perf_counter() - t_train
+    export_onnx(net, out, cfg.size)
+    per_env, per_task = {}, {}
+    for task_name, preset, d, _, _ in _datasets(cfg, "test"):
+        f, m = load_frames(d)
+        pred = predict_masks(net, f)
+        per_env[f"{task_name}/{preset}"] = round(mask_iou(pred, m), 4)
+        acc = per_task.setdefault(task_name, [[], []])
+        acc[0].append(pred), acc[1].append(m)
+    iou = {t: round(mask_iou(np.concatenate(p), np.concatenate(m)), 4) for t, (p, m) in per_task.items()}
+    card = {
+        "model": out.name, "format": "onnx", "input": "frames [B,3,H,W] float32 in [0,1]",
+        "output": "masks [B,1,H,W] float32 agent probability", "threshold": 0.5,
+        "architecture": f"U-Net widths {cfg.train.widths}",
+        "parameters": int(sum(p.numel() for p in net.parameters())),
+        "training_data": {"tasks": cfg.tasks, "presets": cfg.presets, "frames_per_env": cfg.train_frames,
+                          "total_frames": int(len(frames)), "size": cfg.size, "seed": cfg.seed,
+                          "backgrounds": "procedural, train split", "policy": "random",
+                          "labels": "MuJoCo segmentation (simulator masks)"},
+        "held_out": {"frames_per_env": cfg.eval_frames, "seed": cfg.seed + 10_000,
+                     "backgrounds": "procedural, test split (disjoint seeds)"},
+        "train": to_dict(cfg.train), "train_seconds": round(train_s, 1),
+        "mask_iou": iou, "mask_iou_per_preset": per_env,
+        "hardware": f"{platform.machine()}, {os.cpu_count()} CPUs, torch CPU",
+        "wall_seconds": round(time.perf_counter() - wall, 1),
+        "created": time.strftime("%Y-%m-%d"),
+    }
+    atomic_write_bytes(out.with_suffix(".json"), json.dumps(card, indent=1).encode())
+    console.print(f"[green]exported[/] {out} ({out.stat().st_size // 1024} KiB); mask_iou per task: {iou}")
+    return card

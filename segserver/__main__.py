@@ -1,0 +1,5 @@
+import sys
+
+from segserver.cli import main
+
+sys.exit(main())
