@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install quickstart test bench clean
+.PHONY: install quickstart test bench protos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_actors.py
+	$(BIN)/python benchmarks/bench_segserver.py
+
+protos: $(STAMP)
+	$(BIN)/python protos/codegen.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from protos.seg_client import ClientConfig
+
 
 @dataclass
 class EnvConfig:
@@ -59,6 +61,10 @@ class ActorConfig:
     """Ray CPUs reserved per actor."""
     resources: dict[str, float] = field(default_factory=dict)
     """Extra Ray resources per actor (e.g. a custom node label) for placement on clusters."""
+    segmentation: ClientConfig | None = None
+    """Segmentation service the actors send frames to for predicted masks; null leaves pred_masks empty."""
+    mask_pipeline_depth: int = 4
+    """Chunks an actor may have waiting for masks before it blocks (backpressure)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.chunk_overlap < self.chunk_len:

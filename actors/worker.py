@@ -13,6 +13,7 @@ import numpy as np
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
 from actors.envs import make_env
+from actors.mask_pipeline import MaskPipeline
 from actors.policies import make_policy
 from actors.recorder import EpisodeRecorder
 from actors.sinks import ChunkSink
@@ -44,6 +45,8 @@ class ActorWorker:
         self.worker_index = worker_index
         self.worker_id = f"w{worker_index:03d}"
         self.sink = sink_factory(self.worker_id)
+        self.masks = (MaskPipeline(actor_cfg.segmentation, actor_cfg.mask_pipeline_depth)
+                      if actor_cfg.segmentation is not None else None)
         self.generation = self.sink.generation  # > 0 after a restart: new seeds, new episode ids
         self.envs, self.recorders, self.states = [], [], []
         # the env construction seed is stable across restarts (it fixes the action-correlated map);
@@ -92,8 +95,7 @@ class ActorWorker:
             chunk = rec.add(action, reward, frame, info["agent_mask"], info["state"], terminated, truncated)
             self.states[i] = info["state"]
             if chunk is not None:
-                stats.chunks += 1
-                stats.shards += self.sink.put(chunk)
+                self._ship(chunk, stats)
             if terminated or truncated:
                 stats.episodes += 1
                 stats.episode_returns.append(rec.episode_return)
@@ -108,13 +110,24 @@ class ActorWorker:
         for rec in self.recorders:
             chunk = rec.finish() if rec is not None else None
             if chunk is not None:
+                self._ship(chunk, stats)
+        if self.masks is not None:
+            for ready in self.masks.drain():
                 stats.chunks += 1
-                stats.shards += self.sink.put(chunk)
+                stats.shards += self.sink.put(ready)
+            self.masks.close()
         stats.shards += self.sink.flush()
         for env in self.envs:
             env.close()
         self.recorders = [None] * len(self.envs)
         return stats.to_dict()
+
+    def _ship(self, chunk, stats: WorkerStats) -> None:
+        """To the sink, via the segmentation service when one is configured (chunks stay in order)."""
+        ready = [chunk] if self.masks is None else self.masks.submit(chunk)
+        for c in ready:
+            stats.chunks += 1
+            stats.shards += self.sink.put(c)
 
     def ping(self) -> int:
         return self.worker_index

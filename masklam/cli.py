@@ -25,7 +25,9 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "policy": ("policy.kind", str, "behaviour policy: random | expert"),
         "expert": ("policy.expert_path", str, "expert checkpoint (.npz)"),
         "noise": ("policy.noise_std", float, "Gaussian action noise (fraction of half range)"),
-        "ray-address": ("ray_address", str, "join an existing Ray cluster")},
+        "ray-address": ("ray_address", str, "join an existing Ray cluster"),
+        "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off"),
+        "seg-address": ("segmentation.client.address", str, "segmentation service address (remote mode)")},
         "Record a dataset of distracted frames, masks and actions with the actor fleet."),
     "preview": (PreviewConfig, None, {
         **_ENV_FLAGS,

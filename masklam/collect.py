@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import json
 import time
@@ -17,6 +19,7 @@ from actors.sinks import ShardSink
 from masklam.config import CollectConfig, save_config
 from masklam.progress import stage_progress
 from masklam.ray_runtime import ensure_ray
+from masklam.segservice import LocalSegService
 
 
 def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
@@ -25,6 +28,20 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
     out = Path(cfg.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out)
+    with contextlib.ExitStack() as stack:
+        seg = cfg.segmentation
+        if seg.mode == "local":
+            service = LocalSegService(seg.server, out / "segserver.log")
+            address = stack.enter_context(service)
+            console.print(f"segmentation service on {address}: {service.model_info.provider}, "
+                          f"model {service.model_info.model_version}")
+            cfg.actor.segmentation = dataclasses.replace(seg.client, address=address, token=seg.server.token)
+        elif seg.mode == "remote":
+            cfg.actor.segmentation = seg.client
+        return _collect(cfg, out, console)
+
+
+def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
     started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor)
     sink_factory = functools.partial(ShardSink, str(out), chunks_per_shard=cfg.actor.chunks_per_shard)
     wall = time.perf_counter()
@@ -52,7 +69,7 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
         if started:
             ray.shutdown()
     reader = ShardReader(out)
-    summary = {
+    summary = {"mask_iou": served_mask_iou(reader),
         "task": cfg.env.task, "preset": cfg.env.preset, "actors": cfg.actors, "steps": progress.steps,
         "frames": progress.frames, "episodes": progress.episodes, "chunks": reader.num_chunks,
         "shards": len(reader.records), "transitions": reader.num_transitions,
@@ -62,7 +79,21 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
         "out": str(out),
     }
     atomic_write_bytes(out / "summary.json", json.dumps(summary, indent=1).encode())
+    if summary["mask_iou"] is not None:
+        console.print(f"served masks vs simulator masks: IoU {summary['mask_iou']:.3f}")
     console.print(f"[green]collected[/] {summary['transitions']} transitions in {summary['chunks']} chunks / "
                   f"{summary['shards']} shards, {summary['episodes']} finished episodes, "
                   f"{summary['actor_fps']:.0f} frames/s, {summary['wall_s']:.1f}s -> {out}")
     return summary
+
+
+def served_mask_iou(reader: ShardReader) -> float | None:
+    """Pooled IoU of the service's masks against the simulator's over a dataset (None without served masks)."""
+    inter = union = 0
+    for chunk in reader:
+        if chunk.pred_masks is None:
+            return None
+        p, g = chunk.pred_masks[chunk.first_new:].astype(bool), chunk.gt_masks[chunk.first_new:].astype(bool)
+        inter += int((p & g).sum())
+        union += int((p | g).sum())
+    return inter / union if union else None

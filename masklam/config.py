@@ -18,12 +18,30 @@ import yaml
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
 from learner.segmenter.train import SegmenterTrainConfig
+from protos.seg_client import ClientConfig
+from segserver.config import SegServerConfig
 
 T = TypeVar("T")
 
 
 class ConfigError(ValueError):
     """A config file or override is invalid; the message names the key."""
+
+
+@dataclass
+class SegmentationConfig:
+    """Where the actors' predicted masks come from."""
+
+    mode: str = "local"
+    """local: start the service as a subprocess on 127.0.0.1 for the run; remote: use client.address; off: none."""
+    client: ClientConfig = field(default_factory=ClientConfig)
+    """How actors reach the service (address used in remote mode; deadlines, retries, token, TLS)."""
+    server: SegServerConfig = field(default_factory=SegServerConfig)
+    """The local service's settings (its host and port are always 127.0.0.1 and a free port)."""
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("local", "remote", "off"):
+            raise ValueError(f"segmentation.mode must be local, remote or off, got {self.mode!r}")
 
 
 @dataclass
@@ -36,6 +54,8 @@ class CollectConfig:
     """Behaviour policy of the actors."""
     actor: ActorConfig = field(default_factory=ActorConfig)
     """Per-actor settings (envs, chunking, restarts, placement)."""
+    segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)
+    """Predicted masks from the segmentation service (chunks' pred_masks)."""
     actors: int = 2
     """Number of actor processes (Ray actors)."""
     steps: int = 20000
