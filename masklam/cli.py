@@ -4,6 +4,7 @@ the shortcut flags below are the same dotted keys."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -123,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("masklam: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"masklam {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, FileNotFoundError, RuntimeError, TimeoutError) as exc:
+        if os.environ.get("MASKLAM_DEBUG"):
+            raise
+        print(f"masklam {args.command}: error: {exc}\n(set MASKLAM_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
     return 0
 

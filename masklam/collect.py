@@ -63,7 +63,10 @@ def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
     except KeyboardInterrupt:
         console.print("[yellow]interrupted: committing buffered chunks before exit[/]")
         if fleet is not None:
-            fleet.close()
+            try:
+                fleet.close()
+            except Exception as exc:  # already-committed shards are safe; say what could not be flushed
+                console.print(f"[red]could not flush every actor: {exc}[/]")
         raise
     finally:
         if started:

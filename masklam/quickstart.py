@@ -1,4 +1,5 @@
-"""`masklam quickstart`: the main job on the embedded default. Today: collect a short distracted dataset and preview it."""
+"""`masklam quickstart`: the main job on the embedded default. Today: preview, then collect a short distracted
+dataset with masks from the local segmentation service."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
               "preview_png": str(png), "preview_gif": str(gif), "collect": summary}
     (run_dir / "summary.json").write_text(json.dumps(report, indent=1))
     console.rule("done")
+    iou = "n/a" if summary["mask_iou"] is None else f"{summary['mask_iou']:.3f}"
     console.print(f"dataset: {summary['out']}  ({summary['transitions']} transitions, "
-                  f"{summary['actor_fps']:.0f} frames/s)\npreview: {png}\nconfig:  {run_dir / 'config.yaml'}")
+                  f"{summary['actor_fps']:.0f} frames/s)\nserved mask IoU vs simulator: {iou}\n"
+                  f"preview: {png}\nconfig:  {run_dir / 'config.yaml'}")
     return run_dir

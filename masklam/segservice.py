@@ -39,7 +39,8 @@ class LocalSegService:
             import os
 
             env = {**os.environ, "MASKLAM_SEG_TOKEN": self.cfg.token}
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        # own session: a terminal Ctrl-C reaches us, not the service, so actors can flush their chunks before we drain it
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         deadline = time.monotonic() + self.ready_timeout_s
         while not port_file.exists():
             if self.proc.poll() is not None:

@@ -27,6 +27,24 @@ def imported_packages(path: Path) -> set[str]:
     return names & set(PACKAGES)
 
 
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    mods = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            mods.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            mods.add(node.module)
+    return mods
+
+
+def test_learner_uses_only_the_actors_data_formats():
+    allowed = {"actors.chunks", "actors.shards"}
+    for path in (ROOT / "learner").rglob("*.py"):
+        used = {m for m in imported_modules(path) if m.split(".")[0] == "actors"}
+        assert used <= allowed, f"{path.relative_to(ROOT)} imports {sorted(used - allowed)} from actors/"
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_imports_point_one_way(package):
     for path in (ROOT / package).rglob("*.py"):

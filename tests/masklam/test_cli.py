@@ -44,3 +44,4 @@ def test_collect_end_to_end(tmp_path):
     assert "frames/s" in r.stderr and "collected" in r.stderr
     assert "settotalmass" not in r.stderr, "known MuJoCo deprecation noise is routed to logging"
     assert (out / "config.yaml").exists()
+    assert summary["mask_iou"] is not None and "segmentation service on 127.0.0.1:" in r.stderr

@@ -20,6 +20,8 @@ def test_yaml_plus_overrides(tmp_path):
     ({"actors": True}, "'actors': expected an integer"),
     ({"policy.noise_std": "lots"}, "'policy.noise_std'"),
     ({"actor.chunk_overlap": 64}, "chunk_overlap must be in"),
+    ({"segmentation.mode": "maybe"}, "segmentation.mode must be"),
+    ({"segmentation.server.providers": "tpu"}, "providers must be"),
 ])
 def test_bad_config_names_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -45,3 +47,9 @@ def test_resolved_config_round_trips(tmp_path):
 def test_shipped_configs_load(name):
     cls = QuickstartConfig if name.startswith("quickstart") else CollectConfig
     load_config(cls, f"configs/{name}")
+
+
+def test_remote_segmentation_config(tmp_path):
+    cfg = load_config(CollectConfig, None, {"segmentation.mode": "remote",
+                                            "segmentation.client.address": "dns:///segserver.ns:50051"})
+    assert cfg.segmentation.client.address == "dns:///segserver.ns:50051"

@@ -212,3 +212,23 @@ def test_async_client(shared_server):
 
     out, info = asyncio.run(go())
     assert all(m.shape == (2, 64, 64) for m in out) and info.provider
+
+
+@pytest.mark.parametrize("task", ["halfcheetah", "hopper", "walker2d", "humanoid"])
+def test_served_masks_match_simulator_masks(shared_server, task):
+    """Held-out distractors (test-split backgrounds, unseen seed) through the real service."""
+    from actors.envs import make_env
+
+    env = make_env(task, "hard", seed=777, split="test")
+    frame, info = env.reset(seed=777)
+    rng = np.random.default_rng(0)
+    fs, gts = [frame], [info["agent_mask"]]
+    for _ in range(47):
+        frame, _, term, trunc, info = env.step(rng.uniform(-0.5, 0.5, env.action_space.shape).astype(np.float32))
+        fs.append(frame), gts.append(info["agent_mask"])
+        if term or trunc:
+            frame, info = env.reset()
+    pred = shared_server.client().segment(np.stack(fs)).astype(bool)
+    gt = np.stack(gts).astype(bool)
+    iou = (pred & gt).sum() / (pred | gt).sum()
+    assert iou > 0.75, f"{task}: served-mask IoU {iou:.3f}"
