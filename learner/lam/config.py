@@ -1,0 +1,31 @@
+"""Model-size configuration of the latent action models (a config field, never a code change)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LAMModelConfig:
+    """Sizes of the IDM and FDM networks."""
+
+    channels: list[int] = field(default_factory=lambda: [16, 32, 32])
+    """IMPALA stage channels before `scale` (the paper: 16, 32, 32)."""
+    scale: int = 1
+    """Channel multiplier (the paper: 4)."""
+    blocks: int = 2
+    """Residual blocks per stage (the paper: 2)."""
+    latent_dim: int = 128
+    """Size of the continuous latent action z."""
+    frame_stack: int = 3
+    """Frames per observation X_t (F)."""
+    size: int = 64
+    """Frame height and width; must be divisible by 2**len(channels)."""
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return tuple(c * self.scale for c in self.channels)
+
+    def __post_init__(self) -> None:
+        if self.size % (2 ** len(self.channels)):
+            raise ValueError(f"size {self.size} must be divisible by 2**{len(self.channels)}")
