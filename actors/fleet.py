@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,8 +56,12 @@ class ActorFleet:
         self.workers = [remote_cls.remote(env_cfg, policy_cfg, actor_cfg, i, sink_factory) for i in range(num_actors)]
         ray.get([w.ping.remote() for w in self.workers])  # surface construction errors now, with their cause
 
-    def run(self, total_steps: int, on_progress: Callable[[FleetProgress], None] | None = None) -> FleetProgress:
-        """Step the fleet `total_steps` env steps in total; `on_progress` is called after every finished call."""
+    def run(self, total_steps: int, on_progress: Callable[[FleetProgress], None] | None = None,
+            stop: threading.Event | None = None) -> FleetProgress:
+        """Step the fleet `total_steps` env steps in total; `on_progress` is called after every finished call.
+
+        Setting `stop` (from another thread) ends the run early: no new calls are dispatched, running ones finish.
+        """
         progress = FleetProgress()
         start = time.perf_counter()
         remaining = total_steps
@@ -65,7 +70,7 @@ class ActorFleet:
         def dispatch(worker) -> None:
             nonlocal remaining
             n = min(self.actor_cfg.steps_per_call, remaining)
-            if n > 0:
+            if n > 0 and not (stop is not None and stop.is_set()):
                 remaining -= n
                 in_flight[worker.collect.remote(n)] = worker
 

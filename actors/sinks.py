@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Protocol
 
-from actors.chunks import Chunk
+from actors.chunks import Chunk, encode_chunk
 from actors.shards import ShardWriter
 
 
@@ -38,3 +39,32 @@ class ShardSink:
     @property
     def committed_shards(self) -> int:
         return len(self.writer.records)
+
+
+class QueueSink:
+    """Streams encoded chunks into a bounded Ray queue (the online learner's inbox).
+
+    Chunks travel as the versioned msgpack bytes of `encode_chunk` (never pickled objects). `put` blocks while the
+    queue is full: backpressure slows the actors down instead of growing memory without bound.
+    """
+
+    def __init__(self, queue, writer_id: str, timeout_s: float | None = None):
+        self.queue, self.writer_id, self.timeout_s = queue, writer_id, timeout_s
+        self.generation = _ray_restart_generation()
+
+    def put(self, chunk: Chunk) -> int:
+        self.queue.put(encode_chunk(chunk), block=True, timeout=self.timeout_s)
+        return 1
+
+    def flush(self) -> int:
+        return 0
+
+
+def _ray_restart_generation() -> int:
+    """0 for a fresh actor; for a restarted Ray actor a fresh number (time-based, as there is no manifest to count
+    restarts in), so episode ids and seeds never repeat across restarts."""
+    import ray
+
+    if ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed:
+        return 1 + time.time_ns() % 1_000_000_007
+    return 0

@@ -1,0 +1,103 @@
+"""`OnlineLAMLearner`: the learner process of an online run (wrapped as a Ray actor by the pipeline).
+
+It drains encoded chunks from the actors' queue into a bounded block replay, trains every method on the same
+batches, and checkpoints atomically every `checkpoint_every` updates. A corrupt chunk is counted and skipped, never
+trained on. After a crash Ray restarts it and it resumes from its last checkpoint with the same update counter.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from queue import Empty
+
+import numpy as np
+
+from actors.chunks import ChunkDecodeError, decode_chunk
+from learner.checkpoint import load_latest, save_checkpoint
+from learner.lam.learner import LAMLearner
+from learner.lam.learner_config import LAMLearnerConfig
+from learner.replay import BlockReplay
+
+log = logging.getLogger("masklam.learner")
+
+
+class OnlineLAMLearner:
+    def __init__(self, cfg: LAMLearnerConfig, action_dim: int, queue, checkpoint_dir: str,
+                 checkpoint_every: int = 500, resume: bool = False, min_blocks: int = 256):
+        self.cfg, self.queue = cfg, queue
+        self.learner = LAMLearner(cfg, action_dim)
+        self.replay = BlockReplay(cfg.block_len, cfg.replay_frames)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.checkpoint_dir, self.checkpoint_every, self.min_blocks = Path(checkpoint_dir), checkpoint_every, min_blocks
+        self.chunks_in = self.bad_chunks = 0
+        self.resumed_from = None
+        if resume or _restarted():
+            state = load_latest(self.checkpoint_dir)
+            if state is not None:
+                self.learner.load_state_dict(state["learner"])
+                self.rng = np.random.default_rng([cfg.seed, self.learner.updates])
+                self.resumed_from = self.learner.updates
+
+    def ingest(self, wait_s: float = 0.0) -> int:
+        """Move every queued chunk into the replay; wait up to `wait_s` for the first one if none is queued."""
+        n = 0
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                items = self.queue.get_nowait_batch(max(1, self.queue.qsize()))
+            except Empty:
+                if n or time.monotonic() >= deadline:
+                    return n
+                time.sleep(0.02)
+                continue
+            for data in items:
+                try:
+                    self.replay.add(decode_chunk(data))
+                    n += 1
+                except ChunkDecodeError as exc:
+                    self.bad_chunks += 1
+                    log.warning("skipping a corrupt chunk: %s", exc)
+            self.chunks_in += len(items)
+
+    def train(self, updates: int, max_wait_s: float = 60.0) -> dict:
+        """Run `updates` updates (after the replay holds `min_blocks` blocks); returns mean metrics and counters."""
+        start = time.monotonic()
+        while self.replay.num_blocks < self.min_blocks:
+            if time.monotonic() - start > max_wait_s:
+                raise TimeoutError(f"replay holds {self.replay.num_blocks} blocks after {max_wait_s}s; "
+                                   f"need {self.min_blocks} (are the actors running?)")
+            self.ingest(wait_s=1.0)
+        sums: dict[str, float] = {}
+        t0 = time.perf_counter()
+        for _ in range(updates):
+            self.ingest()
+            batch = self.replay.sample(self.cfg.batch_size, self.rng)
+            for k, v in self.learner.update(batch).items():
+                sums[k] = sums.get(k, 0.0) + v
+            if self.learner.updates % self.checkpoint_every == 0:
+                self.checkpoint()
+        took = time.perf_counter() - t0
+        return {"updates": self.learner.updates, "ups": updates / took if took else 0.0,
+                "metrics": {k: v / updates for k, v in sums.items()}, "replay_blocks": self.replay.num_blocks,
+                "replay_frames": self.replay.frames, "chunks_in": self.chunks_in, "bad_chunks": self.bad_chunks}
+
+    def checkpoint(self) -> str:
+        return str(save_checkpoint({"learner": self.learner.state_dict()}, self.checkpoint_dir,
+                                   self.learner.updates))
+
+    def state(self) -> dict:
+        return {"learner": self.learner.state_dict()}
+
+    def updates(self) -> int:
+        return self.learner.updates
+
+    def info(self) -> dict:
+        return {"resumed_from": self.resumed_from, "device": str(self.learner.device), "updates": self.learner.updates}
+
+
+def _restarted() -> bool:
+    import ray
+
+    return ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed
