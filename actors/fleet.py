@@ -92,12 +92,16 @@ class ActorFleet:
         progress.elapsed = time.perf_counter() - start
         return progress
 
+    def shutdown(self) -> None:
+        """Stop the actors without flushing (online runs: the learner has what it needs)."""
+        for w in self.workers:
+            ray.kill(w, no_restart=True)
+        self.workers = []
+
     def close(self, progress: FleetProgress | None = None) -> FleetProgress:
         """Flush every worker's buffered chunks, then stop the actors."""
         progress = progress or FleetProgress()
         for stats in ray.get([w.close.remote() for w in self.workers]):
             progress.add(stats)
-        for w in self.workers:
-            ray.kill(w, no_restart=True)
-        self.workers = []
+        self.shutdown()
         return progress

@@ -41,6 +41,22 @@ class ShardSink:
         return len(self.writer.records)
 
 
+class ListSink:
+    """Keeps chunks in memory (evaluation sets, tests)."""
+
+    generation = 0
+
+    def __init__(self, writer_id: str = "mem"):
+        self.writer_id, self.chunks = writer_id, []
+
+    def put(self, chunk: Chunk) -> int:
+        self.chunks.append(chunk)
+        return 0
+
+    def flush(self) -> int:
+        return 0
+
+
 class QueueSink:
     """Streams encoded chunks into a bounded Ray queue (the online learner's inbox).
 
@@ -65,6 +81,14 @@ def _ray_restart_generation() -> int:
     restarts in), so episode ids and seeds never repeat across restarts."""
     import ray
 
-    if ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed:
+    if ray.is_initialized() and _was_reconstructed(ray):
         return 1 + time.time_ns() % 1_000_000_007
     return 0
+
+
+def _was_reconstructed(ray) -> bool:
+    import warnings
+
+    with warnings.catch_warnings():  # ray 2.60 warns about an internal call of its own here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return bool(ray.get_runtime_context().was_current_actor_reconstructed)

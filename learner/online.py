@@ -42,6 +42,8 @@ class OnlineLAMLearner:
 
     def ingest(self, wait_s: float = 0.0) -> int:
         """Move every queued chunk into the replay; wait up to `wait_s` for the first one if none is queued."""
+        if self.queue is None:  # offline: the replay was filled up front
+            return 0
         n = 0
         deadline = time.monotonic() + wait_s
         while True:
@@ -83,6 +85,17 @@ class OnlineLAMLearner:
                 "metrics": {k: v / updates for k, v in sums.items()}, "replay_blocks": self.replay.num_blocks,
                 "replay_frames": self.replay.frames, "chunks_in": self.chunks_in, "bad_chunks": self.bad_chunks}
 
+    def load_shards(self, directory: str) -> int:
+        """Offline mode: fill the replay from a recorded dataset (committed shards only)."""
+        from actors.shards import ShardReader
+
+        n = 0
+        for chunk in ShardReader(directory):
+            self.replay.add(chunk)
+            n += 1
+        self.chunks_in += n
+        return n
+
     def checkpoint(self) -> str:
         return str(save_checkpoint({"learner": self.learner.state_dict()}, self.checkpoint_dir,
                                    self.learner.updates))
@@ -100,4 +113,12 @@ class OnlineLAMLearner:
 def _restarted() -> bool:
     import ray
 
-    return ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed
+    return ray.is_initialized() and _was_reconstructed(ray)
+
+
+def _was_reconstructed(ray) -> bool:
+    import warnings
+
+    with warnings.catch_warnings():  # ray 2.60 warns about an internal call of its own here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return bool(ray.get_runtime_context().was_current_actor_reconstructed)

@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any
 
-from masklam.config import (CollectConfig, ConfigError, PreviewConfig, QuickstartConfig, SegmenterConfig, load_config,
-                            parse_override)
+from masklam.config import (CollectConfig, ConfigError, PreviewConfig, QuickstartConfig, SegmenterConfig, TrainConfig,
+                            load_config, parse_override)
 
 # subcommand -> (config class, default config file, shortcut flag -> dotted key, help)
 _ENV_FLAGS = {"task": ("env.task", str, "halfcheetah | hopper | walker2d | humanoid"),
@@ -30,6 +30,16 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off"),
         "seg-address": ("segmentation.client.address", str, "segmentation service address (remote mode)")},
         "Record a dataset of distracted frames, masks and actions with the actor fleet."),
+    "train": (TrainConfig, None, {
+        **_ENV_FLAGS,
+        "actors": ("actors", int, "number of actor processes"),
+        "updates": ("updates", int, "learner updates"),
+        "minutes": ("minutes", float, "wall-clock budget of the training phase"),
+        "methods": ("learner.methods", lambda s: [m.strip() for m in s.split(",")], "comma-separated methods"),
+        "out": ("out", str, "run directory"),
+        "offline-data": ("offline_data", str, "train from a recorded dataset instead of live actors"),
+        "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off")},
+        "Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe."),
     "preview": (PreviewConfig, None, {
         **_ENV_FLAGS,
         "frames": ("frames", int, "frames to roll out"),
@@ -66,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
             p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--config", default=default_file, help=f"YAML config ({cls.__name__}); default: "
                        f"{default_file or 'built-in defaults'}")
+        if name == "train":
+            p.add_argument("--resume", dest="flag__resume", action="store_const", const=True, default=None,
+                           help="continue from the last checkpoint in --out (resume)")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override any config key, e.g. --set actor.chunk_len=32 (repeatable)")
         for flag, (key, typ, h) in flags.items():
@@ -108,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             from masklam.collect import run_collect
 
             run_collect(cfg)
+        elif args.command == "train":
+            from masklam.train import run_train
+
+            run_train(cfg)
         elif args.command == "preview":
             from masklam.preview import run_preview
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import functools
 import json
 import time
@@ -19,7 +17,7 @@ from actors.sinks import ShardSink
 from masklam.config import CollectConfig, save_config
 from masklam.progress import stage_progress
 from masklam.ray_runtime import ensure_ray
-from masklam.segservice import LocalSegService
+from masklam.segservice import fleet_segmentation
 
 
 def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
@@ -28,16 +26,7 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
     out = Path(cfg.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out)
-    with contextlib.ExitStack() as stack:
-        seg = cfg.segmentation
-        if seg.mode == "local":
-            service = LocalSegService(seg.server, out / "segserver.log")
-            address = stack.enter_context(service)
-            console.print(f"segmentation service on {address}: {service.model_info.provider}, "
-                          f"model {service.model_info.model_version}")
-            cfg.actor.segmentation = dataclasses.replace(seg.client, address=address, token=seg.server.token)
-        elif seg.mode == "remote":
-            cfg.actor.segmentation = seg.client
+    with fleet_segmentation(cfg, out, console):
         return _collect(cfg, out, console)
 
 

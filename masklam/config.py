@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
+from learner.lam.learner_config import LAMLearnerConfig
 from learner.segmenter.train import SegmenterTrainConfig
 from protos.seg_client import ClientConfig
 from segserver.config import SegServerConfig
@@ -45,8 +46,8 @@ class SegmentationConfig:
 
 
 @dataclass
-class CollectConfig:
-    """`masklam collect`: record a dataset of chunk shards with the actor fleet."""
+class FleetConfig:
+    """What every pipeline that runs the actor fleet shares."""
 
     env: EnvConfig = field(default_factory=EnvConfig)
     """The distracting environment."""
@@ -58,12 +59,62 @@ class CollectConfig:
     """Predicted masks from the segmentation service (chunks' pred_masks)."""
     actors: int = 2
     """Number of actor processes (Ray actors)."""
+    ray_address: str | None = None
+    """Ray cluster address; null starts a local Ray."""
+
+
+@dataclass
+class CollectConfig(FleetConfig):
+    """`masklam collect`: record a dataset of chunk shards with the actor fleet."""
+
     steps: int = 20000
     """Total env steps over the fleet."""
     out: str = "data/collect"
     """Output dataset directory (shards, manifests, resolved config, summary)."""
-    ray_address: str | None = None
-    """Ray cluster address; null starts a local Ray."""
+
+
+@dataclass
+class HeldOutConfig:
+    """Held-out labelled episodes for the frozen probe: test-split backgrounds and unseen env seeds."""
+
+    steps: int = 1500
+    """Env steps in each of the two held-out sets (one fits the probe, the other scores it)."""
+    seed_offset: int = 10_000
+    """Seeds of the held-out sets: env.seed + seed_offset and env.seed + 2 * seed_offset."""
+    blocks: int = 2000
+    """Blocks sampled from each set to compute latents."""
+
+
+@dataclass
+class TrainConfig(FleetConfig):
+    """`masklam train`: LAM methods trained side by side online from the actors' stream (or offline from shards)."""
+
+    learner: LAMLearnerConfig = field(default_factory=LAMLearnerConfig)
+    """Methods, model size and optimisation."""
+    updates: int = 2000
+    """Learner updates (each trains every method once on the same batch)."""
+    minutes: float | None = None
+    """Wall-clock budget of the training phase; stops at whichever of updates/minutes comes first."""
+    updates_per_call: int = 25
+    """Updates per learner call: the progress and TensorBoard granularity."""
+    checkpoint_every: int = 250
+    """Atomic checkpoint every N updates (and at the end)."""
+    min_blocks: int = 256
+    """Blocks in the replay before training starts."""
+    queue_chunks: int = 32
+    """Bound of the actors -> learner queue, in chunks (backpressure beyond it)."""
+    learner_cpus: float = 1.0
+    """Ray CPUs reserved for the learner actor."""
+    learner_gpus: float = 0.0
+    """Ray GPUs for the learner actor (set 1 on a GPU node; `learner.device: auto` then uses CUDA)."""
+    offline_data: str | None = None
+    """Train from this recorded dataset (shards) instead of a live fleet."""
+    heldout: HeldOutConfig = field(default_factory=HeldOutConfig)
+    """Held-out data of the frozen probe."""
+    out: str = "runs/train"
+    """Run directory: config, checkpoints/, tensorboard/, results.json, results.md."""
+    resume: bool = False
+    """Continue from the last checkpoint in out/checkpoints with the same update counter."""
 
 
 @dataclass

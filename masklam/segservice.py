@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import signal
 import subprocess
@@ -64,3 +65,23 @@ class LocalSegService:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@contextlib.contextmanager
+def fleet_segmentation(cfg, out: Path, console):
+    """Point `cfg.actor.segmentation` at the service for the duration of a fleet run (`cfg`: a FleetConfig).
+
+    local: start the service on 127.0.0.1 (log in out/segserver.log); remote: use the configured client; off: none.
+    Yields the local service's ModelInfo (None otherwise).
+    """
+    seg = cfg.segmentation
+    if seg.mode == "local":
+        service = LocalSegService(seg.server, Path(out) / "segserver.log")
+        with service as address:
+            info = service.model_info
+            console.print(f"segmentation service on {address}: {info.provider}, model {info.model_version}")
+            cfg.actor.segmentation = dataclasses.replace(seg.client, address=address, token=seg.server.token)
+            yield info
+    else:
+        cfg.actor.segmentation = seg.client if seg.mode == "remote" else None
+        yield None

@@ -1,0 +1,163 @@
+"""`masklam train`: LAM methods side by side, online from the actor fleet (default) or offline from shards.
+
+Online: actors -> bounded Ray queue (msgpack chunks, backpressure) -> one learner Ray actor (replay, updates,
+atomic checkpoints; restarted from its checkpoint if it dies) while this driver logs progress and TensorBoard
+scalars. At the end a frozen probe scores every method on held-out labelled episodes and the run writes
+results.json and results.md (probe_nmse per method, probe_ratio = lapo / masklam).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import platform
+import threading
+import time
+from pathlib import Path
+
+import ray
+from rich.console import Console
+from torch.utils.tensorboard import SummaryWriter
+
+from actors.fleet import ActorFleet
+from actors.shards import ShardReader, atomic_write_bytes
+from actors.sinks import QueueSink
+from learner.online import OnlineLAMLearner
+from masklam.config import TrainConfig, save_config, to_dict
+from masklam.heldout import frozen_probe_nmse, heldout_chunks
+from masklam.progress import stage_progress
+from masklam.ray_runtime import ensure_ray
+from masklam.results import write_results
+from masklam.segservice import fleet_segmentation
+
+
+def _action_dim(cfg: TrainConfig) -> int:
+    from actors.envs import make_env
+
+    env = make_env(cfg.env.task, "none", size=cfg.env.size)
+    dim = int(env.action_space.shape[0])
+    env.close()
+    return dim
+
+
+def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
+    console = console or Console(stderr=True)
+    out = Path(cfg.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out)
+    wall = time.perf_counter()
+    with fleet_segmentation(cfg, out, console) if not cfg.offline_data else _no_segmentation(cfg):
+        started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus)
+        try:
+            state, train_stats = _train(cfg, out, console)
+            console.print("[bold]frozen probe[/] on held-out episodes (test-split backgrounds, unseen seeds)")
+            probes = _heldout_probe(cfg, state)
+        finally:
+            if started:
+                ray.shutdown()
+    results = {"task": cfg.env.task, "preset": cfg.env.preset, "seed": cfg.env.seed, "methods": cfg.learner.methods,
+               "probe_nmse": probes, "updates": train_stats["updates"], "train_seconds": train_stats["seconds"],
+               "learner_ups": train_stats["ups"], "env_steps_seen": train_stats["transitions_in"],
+               "batch_size": cfg.learner.batch_size, "model": to_dict(cfg.learner.model),
+               "heldout": to_dict(cfg.heldout), "mode": "offline" if cfg.offline_data else "online",
+               "hardware": _hardware(), "wall_seconds": time.perf_counter() - wall}
+    if "lapo" in probes and "masklam" in probes:
+        results["probe_ratio"] = probes["lapo"] / probes["masklam"]
+    write_results(results, out, console)
+    return results
+
+
+class _no_segmentation:
+    def __init__(self, cfg: TrainConfig):
+        self.cfg = cfg
+
+    def __enter__(self):
+        self.cfg.actor.segmentation = None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _train(cfg: TrainConfig, out: Path, console: Console) -> tuple[dict, dict]:
+    action_dim = _action_dim(cfg)
+    ckpt_dir = str(out / "checkpoints")
+    common = dict(cfg=cfg.learner, action_dim=action_dim, checkpoint_dir=ckpt_dir,
+                  checkpoint_every=cfg.checkpoint_every, resume=cfg.resume, min_blocks=cfg.min_blocks)
+    fleet, stop, thread, queue = None, threading.Event(), None, None
+    if cfg.offline_data:
+        learner = ray.remote(OnlineLAMLearner).options(num_cpus=cfg.learner_cpus, num_gpus=cfg.learner_gpus,
+                                                       max_restarts=2, max_task_retries=2).remote(queue=None, **common)
+        reader = ShardReader(cfg.offline_data)
+        ray.get(learner.load_shards.remote(str(Path(cfg.offline_data).resolve())))
+        console.print(f"offline: {reader.num_chunks} chunks, {reader.num_transitions} transitions")
+    else:
+        from ray.util.queue import Queue
+
+        queue = Queue(maxsize=cfg.queue_chunks, actor_options={"num_cpus": 0})
+        learner = ray.remote(OnlineLAMLearner).options(num_cpus=cfg.learner_cpus, num_gpus=cfg.learner_gpus,
+                                                       max_restarts=2, max_task_retries=2).remote(queue=queue, **common)
+        fleet = ActorFleet(cfg.env, cfg.policy, cfg.actor, cfg.actors, functools.partial(QueueSink, queue))
+        thread = threading.Thread(target=fleet.run, args=(10**15, None, stop), daemon=True, name="fleet")
+        thread.start()
+    info = ray.get(learner.info.remote())
+    if info["resumed_from"] is not None:
+        console.print(f"resumed from update {info['resumed_from']}")
+    console.print(f"[bold]train[/] {', '.join(cfg.learner.methods)} on {cfg.env.task}/{cfg.env.preset}: "
+                  f"{cfg.updates} updates, batch {cfg.learner.batch_size}, learner on {info['device']}")
+    writer = SummaryWriter(str(out / "tensorboard"))
+    stats = {"updates": info["updates"], "ups": 0.0, "transitions_in": 0}
+    t0, done = time.perf_counter(), info["updates"]
+    budget_s = cfg.minutes * 60 if cfg.minutes else None
+    try:
+        with stage_progress(console) as bar:
+            task = bar.add_task("train", total=cfg.updates, completed=done, stats="waiting for the replay")
+            while done < cfg.updates and (budget_s is None or time.perf_counter() - t0 < budget_s):
+                r = ray.get(learner.train.remote(min(cfg.updates_per_call, cfg.updates - done)))
+                done = r["updates"]
+                for k, v in r["metrics"].items():
+                    writer.add_scalar(k, v, done)
+                writer.add_scalar("learner/ups", r["ups"], done)
+                writer.add_scalar("learner/replay_blocks", r["replay_blocks"], done)
+                probe = "  ".join(f"{m} {r['metrics'].get(f'{m}/probe_nmse_online', float('nan')):.3f}"
+                                  for m in cfg.learner.methods)
+                bar.update(task, completed=done, stats=f"{r['ups']:.2f} upd/s  probe {probe}  "
+                                                       f"replay {r['replay_blocks']} blocks")
+                stats.update(updates=done, ups=r["ups"], transitions_in=r["chunks_in"])
+        ray.get(learner.checkpoint.remote())
+        state = ray.get(learner.state.remote())["learner"]
+    finally:
+        writer.close()
+        if fleet is not None:
+            stop.set()
+            while thread.is_alive():  # keep draining so no actor blocks on a full queue while finishing its call
+                try:
+                    queue.get_nowait_batch(max(1, queue.qsize()))
+                except Exception:
+                    pass
+                thread.join(0.1)
+            fleet.shutdown()
+    stats["seconds"] = time.perf_counter() - t0
+    return state, stats
+
+
+def _heldout_probe(cfg: TrainConfig, state: dict) -> dict[str, float]:
+    action_dim = _action_dim(cfg)
+    actor = cfg.actor
+    fit = heldout_chunks(cfg.env, cfg.policy, actor, cfg.heldout.steps, cfg.env.seed + cfg.heldout.seed_offset)
+    test = heldout_chunks(cfg.env, cfg.policy, actor, cfg.heldout.steps, cfg.env.seed + 2 * cfg.heldout.seed_offset)
+    return frozen_probe_nmse(cfg.learner, state, action_dim, fit, test, cfg.heldout.blocks, cfg.env.seed)
+
+
+def _hardware() -> str:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {gpu}"
+
+
+def load_results(out: str | Path) -> dict:
+    return json.loads((Path(out) / "results.json").read_text())
+
+
+__all__ = ["atomic_write_bytes", "load_results", "run_train"]
