@@ -25,7 +25,8 @@ class LAMLearner:
         torch.manual_seed(cfg.seed)
         self.cfg, self.action_dim = cfg, action_dim
         self.device = pick_device(cfg.device)
-        self.methods = {name: build_method(name, cfg.model, cfg.w_bg).to(self.device) for name in cfg.methods}
+        self.methods = {name: build_method(name, cfg.model, action_dim, cfg.w_bg, cfg.label_weight).to(self.device)
+                        for name in cfg.methods}
         self.optimizers = {n: torch.optim.Adam(m.parameters(), lr=cfg.lr) for n, m in self.methods.items()}
         self.probes = {n: OnlineLinearProbe(cfg.model.latent_dim, action_dim, cfg.probe_lr).to(self.device)
                        for n in self.methods}
@@ -50,6 +51,8 @@ class LAMLearner:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if hasattr(method, "after_step"):
+                method.after_step()
             info["probe_nmse_online"] = self.probes[name].update(z, a_t)
             metrics.update({f"{name}/{k}": v for k, v in info.items()})
         self.updates += 1

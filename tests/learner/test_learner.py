@@ -70,3 +70,18 @@ def test_frozen_probe_recovers_a_linear_map_and_stays_honest_on_noise():
     noise = fit_frozen_probe(rng.normal(size=(60, 128)), rng.normal(size=(60, 3)), rng.normal(size=(60, 128)),
                              rng.normal(size=(60, 3)))
     assert 0.8 < noise < 1.5, "with no signal the probe is about as good as predicting the mean"
+
+
+def test_laom_and_laom_labels_train_and_update_their_target_encoder():
+    learner = LAMLearner(small(("laom", "laom_labels")), 3)
+    before = [p.clone() for p in learner.methods["laom"].target_encoder.parameters()]
+    m = learner.update(batch())
+    assert {"laom/latent_mse", "laom_labels/label_mse", "laom_labels/probe_nmse_online"} <= set(m)
+    after = list(learner.methods["laom"].target_encoder.parameters())
+    assert any(not (a == b).all() for a, b in zip(before, after)), "EMA target moved"
+    assert learner.latents(batch(2))["laom_labels"].shape == (4, 8)
+
+
+def test_unknown_method():
+    with pytest.raises(ValueError, match="unknown LAM method"):
+        LAMLearner(small(("lapo", "vqvae")), 3)

@@ -12,15 +12,15 @@ TINY = ["--set", "learner.batch_size=4", "--set", "min_blocks=8", "--set", "held
         "--set", "heldout.blocks=256", "--set", "actor.chunk_len=24", "--set", "updates_per_call=5",
         "--set", "checkpoint_every=5", "--set", "learner.model.channels=[4, 8]", "--set", "learner.model.blocks=1",
         "--set", "learner.model.latent_dim=16", "--set", "learner.replay_frames=5000",
-        "--methods", "lapo,masklam,masklam_gt,masklam_loss_only"]
+        "--methods", "lapo,masklam,masklam_gt,laom,laom_labels"]
 
 
 def test_train_checkpoint_resume_and_probe_table(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--task", "hopper", "--preset", "hard", "--updates", "10", "--out", str(out), *TINY]) == 0
     first = json.loads((out / "results.json").read_text())
-    assert first["updates"] == 10 and set(first["probe_nmse"]) == {"lapo", "masklam", "masklam_gt",
-                                                                    "masklam_loss_only"}
+    assert first["updates"] == 10
+    assert set(first["probe_nmse"]) == {"lapo", "masklam", "masklam_gt", "laom", "laom_labels"}
     assert all(v >= 0 for v in first["probe_nmse"].values()) and "probe_ratio" in first
     assert (out / "checkpoints" / "latest").read_text().strip() == "ckpt-000000010.pt"
     assert "probe_ratio" in (out / "results.md").read_text()

@@ -1,0 +1,77 @@
+"""Learner throughput: updates/s of each LAM method at batch sizes 32 and 128, at two model sizes.
+
+paper  IMPALA channels 16,32,32 x4, 2 residual blocks, 64x64, frame stack 3, 128-d latent
+cpu    the small size the CPU configs use (channels 8,16,16 x1, 1 residual block, same latent)
+Each method is timed alone on random blocks (the side-by-side learner's update costs the sum).
+Prints one JSON line last with learner_ups[size][method][batch].
+
+    python benchmarks/bench_learner.py [--sizes cpu,paper] [--methods lapo,masklam,...] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from learner.lam.config import LAMModelConfig  # noqa: E402
+from learner.lam.learner import LAMLearner  # noqa: E402
+from learner.lam.learner_config import LAMLearnerConfig  # noqa: E402
+from learner.lam.methods import METHODS  # noqa: E402
+from learner.replay import BlockBatch  # noqa: E402
+
+SIZES = {
+    "paper": LAMModelConfig(channels=[16, 32, 32], scale=4, blocks=2, latent_dim=128),
+    "cpu": LAMModelConfig(channels=[8, 16, 16], scale=1, blocks=1, latent_dim=128),
+}
+
+
+def blocks(batch: int, rng: np.random.Generator) -> BlockBatch:
+    masks = (rng.random((batch, 13, 64, 64)) < 0.03).astype(np.uint8)
+    return BlockBatch(rng.integers(0, 256, (batch, 13, 64, 64, 3), dtype=np.uint8), masks, masks,
+                      rng.uniform(-1, 1, (batch, 12, 6)).astype(np.float32), np.ones(batch, bool))
+
+
+def ups(method: str, model: LAMModelConfig, batch: int, seconds: float, max_updates: int) -> float:
+    learner = LAMLearner(LAMLearnerConfig(methods=[method], model=model, batch_size=batch), action_dim=6)
+    data = blocks(batch, np.random.default_rng(0))
+    learner.update(data)  # warm-up (allocations, first-call overheads)
+    n, t = 0, time.perf_counter()
+    while n < max_updates and (n == 0 or time.perf_counter() - t < seconds):
+        learner.update(data)
+        n += 1
+    return n / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="cpu,paper")
+    ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--batches", default="32,128")
+    ap.add_argument("--seconds", type=float, default=10.0, help="time budget per (size, method, batch)")
+    ap.add_argument("--max-updates", type=int, default=50)
+    args = ap.parse_args()
+    result: dict = {}
+    for size in args.sizes.split(","):
+        for method in args.methods.split(","):
+            for batch in map(int, args.batches.split(",")):
+                u = ups(method, SIZES[size], batch, args.seconds, args.max_updates)
+                print(f"  {size:5s} {method:18s} batch {batch:4d}: {u:7.3f} updates/s ({1 / u:6.2f} s/update)",
+                      file=sys.stderr)
+                result.setdefault(size, {}).setdefault(method, {})[batch] = round(u, 4)
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
+    print(json.dumps({"bench": "learner", "device": device, "machine": platform.machine(),
+                      "torch_threads": torch.get_num_threads(), "learner_ups": result}))
+
+
+if __name__ == "__main__":
+    main()
