@@ -17,6 +17,10 @@ class LAMModelConfig:
     """Residual blocks per stage (the paper: 2)."""
     latent_dim: int = 128
     """Size of the continuous latent action z."""
+    vq_codes: int = 0
+    """Quantise z with a codebook of this many codes per group (0: continuous, the default)."""
+    vq_groups: int = 1
+    """z is split into this many sub-vectors, each quantised on its own."""
     frame_stack: int = 3
     """Frames per observation X_t (F)."""
     size: int = 64

@@ -11,6 +11,7 @@ from torch import nn
 
 from learner.lam.config import LAMModelConfig
 from learner.lam.impala import ImpalaEncoder, UpStage
+from learner.lam.vq import VectorQuantizer
 
 
 def obs_channels(cfg: LAMModelConfig, with_masks: bool) -> int:
@@ -18,17 +19,23 @@ def obs_channels(cfg: LAMModelConfig, with_masks: bool) -> int:
 
 
 class InverseDynamicsModel(nn.Module):
-    """IMPALA CNN on [X_t, X_{t+k}] (channel-concatenated) -> Linear -> z in R^latent_dim."""
+    """IMPALA CNN on [X_t, X_{t+k}] (channel-concatenated) -> Linear -> z in R^latent_dim (optionally quantised;
+    the quantiser's loss of the last call is in `aux_loss`)."""
 
     def __init__(self, cfg: LAMModelConfig, with_masks: bool):
         super().__init__()
         self.encoder = ImpalaEncoder(2 * obs_channels(cfg, with_masks), cfg.widths, cfg.blocks)
         side = cfg.size // 2 ** len(cfg.widths)
         self.head = nn.Linear(self.encoder.out_channels * side * side, cfg.latent_dim)
+        self.vq = VectorQuantizer(cfg.latent_dim, cfg.vq_codes, cfg.vq_groups) if cfg.vq_codes else None
+        self.aux_loss = torch.zeros(())
 
     def forward(self, obs_t: torch.Tensor, obs_tk: torch.Tensor) -> torch.Tensor:
         h = self.encoder(torch.cat([obs_t, obs_tk], dim=1))
-        return self.head(h.flatten(1))
+        z = self.head(h.flatten(1))
+        if self.vq is not None:
+            z, self.aux_loss = self.vq(z)
+        return z
 
 
 class ForwardDynamicsModel(nn.Module):

@@ -59,6 +59,11 @@ class ReconstructionLAM(nn.Module):
             loss = masklam_loss(x_hat, target, b.masks[self.spec.mask_source][:, t + 1], self.spec.w_bg)
         else:
             loss = lapo_loss(x_hat, target)
+        info = {}
+        if self.idm.vq is not None:
+            loss = loss + self.idm.aux_loss
+            info["vq_loss"] = self.idm.aux_loss.item()
         with torch.no_grad():
-            mse = lapo_loss(x_hat, target).item()
-        return loss, z, {"loss": loss.item(), "recon_mse": mse}
+            info["recon_mse"] = lapo_loss(x_hat, target).item()
+        info["loss"] = loss.item()
+        return loss, z, info

@@ -85,3 +85,10 @@ def test_laom_and_laom_labels_train_and_update_their_target_encoder():
 def test_unknown_method():
     with pytest.raises(ValueError, match="unknown LAM method"):
         LAMLearner(small(("lapo", "vqvae")), 3)
+
+
+def test_vq_latents_train_through_the_learner():
+    cfg = small(("lapo", "masklam"))
+    cfg.model.vq_codes = 16
+    m = LAMLearner(cfg, 3).update(batch())
+    assert m["lapo/vq_loss"] >= 0 and m["masklam/vq_loss"] >= 0

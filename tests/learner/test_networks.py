@@ -27,3 +27,19 @@ def test_latent_changes_the_prediction():
 def test_size_must_divide():
     with pytest.raises(ValueError, match="divisible"):
         LAMModelConfig(channels=[8, 8, 8], size=36)
+
+
+def test_vq_option_quantises_z_with_straight_through_gradients():
+    from learner.lam.vq import VectorQuantizer
+
+    cfg = LAMModelConfig(channels=[8, 8], latent_dim=16, size=16, vq_codes=4, vq_groups=2)
+    idm = InverseDynamicsModel(cfg, with_masks=False)
+    obs = torch.rand(5, 9, 16, 16) - 0.5
+    z = idm(obs, obs)
+    codes = idm.vq.codebook.detach()
+    for half in z.detach().view(5, 2, 8).reshape(-1, 8):
+        assert torch.isclose(torch.cdist(half[None], codes).min(), torch.tensor(0.0), atol=1e-5)
+    (z.sum() + idm.aux_loss).backward()
+    assert idm.head.weight.grad is not None and idm.vq.codebook.grad is not None
+    with pytest.raises(ValueError, match="divisible"):
+        VectorQuantizer(10, 4, groups=3)
