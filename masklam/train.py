@@ -9,7 +9,6 @@ results.json and results.md (probe_nmse per method, probe_ratio = lapo / masklam
 from __future__ import annotations
 
 import functools
-import json
 import os
 import platform
 import threading
@@ -21,7 +20,7 @@ from rich.console import Console
 from torch.utils.tensorboard import SummaryWriter
 
 from actors.fleet import ActorFleet
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
 from actors.sinks import QueueSink
 from learner.online import OnlineLAMLearner
 from masklam.config import TrainConfig, save_config, to_dict
@@ -50,9 +49,10 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     with fleet_segmentation(cfg, out, console) if not cfg.offline_data else _no_segmentation(cfg):
         started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus)
         try:
-            state, train_stats = _train(cfg, out, console)
+            action_dim = _action_dim(cfg)
+            state, train_stats = _train(cfg, out, console, action_dim)
             console.print("[bold]frozen probe[/] on held-out episodes (test-split backgrounds, unseen seeds)")
-            probes = _heldout_probe(cfg, state)
+            probes = _heldout_probe(cfg, state, action_dim)
         finally:
             if started:
                 ray.shutdown()
@@ -79,8 +79,7 @@ class _no_segmentation:
         return False
 
 
-def _train(cfg: TrainConfig, out: Path, console: Console) -> tuple[dict, dict]:
-    action_dim = _action_dim(cfg)
+def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tuple[dict, dict]:
     ckpt_dir = str(out / "checkpoints")
     common = dict(cfg=cfg.learner, action_dim=action_dim, checkpoint_dir=ckpt_dir,
                   checkpoint_every=cfg.checkpoint_every, resume=cfg.resume, min_blocks=cfg.min_blocks)
@@ -141,11 +140,10 @@ def _train(cfg: TrainConfig, out: Path, console: Console) -> tuple[dict, dict]:
     return state, stats
 
 
-def _heldout_probe(cfg: TrainConfig, state: dict) -> dict[str, float]:
-    action_dim = _action_dim(cfg)
-    actor = cfg.actor
-    fit = heldout_chunks(cfg.env, cfg.policy, actor, cfg.heldout.steps, cfg.env.seed + cfg.heldout.seed_offset)
-    test = heldout_chunks(cfg.env, cfg.policy, actor, cfg.heldout.steps, cfg.env.seed + 2 * cfg.heldout.seed_offset)
+def _heldout_probe(cfg: TrainConfig, state: dict, action_dim: int) -> dict[str, float]:
+    h = cfg.heldout
+    fit = heldout_chunks(cfg.env, cfg.policy, cfg.actor, h.steps, cfg.env.seed + h.seed_offset)
+    test = heldout_chunks(cfg.env, cfg.policy, cfg.actor, h.steps, cfg.env.seed + 2 * h.seed_offset)
     return frozen_probe_nmse(cfg.learner, state, action_dim, fit, test, cfg.heldout.blocks, cfg.env.seed)
 
 
@@ -154,10 +152,3 @@ def _hardware() -> str:
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return f"{platform.machine()}, {os.cpu_count()} CPUs, {gpu}"
-
-
-def load_results(out: str | Path) -> dict:
-    return json.loads((Path(out) / "results.json").read_text())
-
-
-__all__ = ["atomic_write_bytes", "load_results", "run_train"]

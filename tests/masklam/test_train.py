@@ -11,13 +11,14 @@ pytestmark = pytest.mark.slow
 TINY = ["--set", "learner.batch_size=4", "--set", "min_blocks=8", "--set", "heldout.steps=120",
         "--set", "heldout.blocks=256", "--set", "actor.chunk_len=24", "--set", "updates_per_call=5",
         "--set", "checkpoint_every=5", "--set", "learner.model.channels=[4, 8]", "--set", "learner.model.blocks=1",
-        "--set", "learner.model.latent_dim=16", "--set", "learner.replay_frames=5000",
-        "--methods", "lapo,masklam,masklam_gt,laom,laom_labels"]
+        "--set", "learner.model.latent_dim=16", "--set", "learner.replay_frames=5000"]
+ALL_METHODS = ["--methods", "lapo,masklam,masklam_gt,laom,laom_labels"]
 
 
 def test_train_checkpoint_resume_and_probe_table(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--task", "hopper", "--preset", "hard", "--updates", "10", "--out", str(out), *TINY]) == 0
+    assert main(["train", "--task", "hopper", "--preset", "hard", "--updates", "10", "--out", str(out),
+                 *TINY, *ALL_METHODS]) == 0
     first = json.loads((out / "results.json").read_text())
     assert first["updates"] == 10
     assert set(first["probe_nmse"]) == {"lapo", "masklam", "masklam_gt", "laom", "laom_labels"}
@@ -26,8 +27,20 @@ def test_train_checkpoint_resume_and_probe_table(tmp_path, capsys):
     assert "probe_ratio" in (out / "results.md").read_text()
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
     assert main(["train", "--task", "hopper", "--preset", "hard", "--updates", "15", "--out", str(out), "--resume",
-                 *TINY]) == 0
+                 *TINY, *ALL_METHODS]) == 0
     err = capsys.readouterr().err
     assert "resumed from update 10" in err
     second = json.loads((out / "results.json").read_text())
     assert second["updates"] == 15
+
+
+def test_offline_training_from_recorded_shards(tmp_path):
+    data = tmp_path / "data"
+    assert main(["collect", "--task", "walker2d", "--preset", "low", "--actors", "1", "--steps", "150",
+                 "--out", str(data), "--segmentation", "off", "--set", "actor.chunk_len=24"]) == 0
+    out = tmp_path / "offline"
+    assert main(["train", "--task", "walker2d", "--preset", "low", "--updates", "6", "--offline-data", str(data),
+                 "--out", str(out), "--methods", "lapo,masklam_gt", "--segmentation", "off", *TINY]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["mode"] == "offline" and results["updates"] == 6
+    assert set(results["probe_nmse"]) == {"lapo", "masklam_gt"}
