@@ -54,8 +54,9 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
     "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
         "task": ("collect.env.task", str, "task"),
         "preset": ("collect.env.preset", str, "distractor preset"),
-        "steps": ("collect.steps", int, "env steps to collect")},
-        "The main job on the embedded default: collect a short distracted dataset and preview it."),
+        "steps": ("collect.steps", int, "env steps to collect"),
+        "train-minutes": ("train.minutes", float, "wall-clock budget of the online training stage")},
+        "The main job on the embedded default: preview, collect with served masks, train LAPO and MaskLAM online."),
 }
 
 

@@ -141,6 +141,8 @@ class QuickstartConfig:
     """The data collection stage."""
     preview: PreviewConfig = field(default_factory=PreviewConfig)
     """The preview stage."""
+    train: TrainConfig = field(default_factory=TrainConfig)
+    """The online LAM training stage (LAPO and MaskLAM side by side) and its frozen probe."""
     runs_dir: str = "runs"
     """Each quickstart writes runs/<timestamp>/."""
 

@@ -1,5 +1,5 @@
-"""`masklam quickstart`: the main job on the embedded default. Today: preview, then collect a short distracted
-dataset with masks from the local segmentation service."""
+"""`masklam quickstart`: the main job on the embedded default: preview, a short distracted dataset with masks from
+the local segmentation service, then LAPO and MaskLAM trained side by side online and scored by a frozen probe."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.console import Console
 from masklam.collect import run_collect
 from masklam.config import QuickstartConfig, save_config
 from masklam.preview import run_preview
+from masklam.train import run_train
 
 
 def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Path:
@@ -20,17 +21,25 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
     run_dir = Path(cfg.runs_dir) / time.strftime("%Y%m%d-%H%M%S")
     cfg.collect.out = str(run_dir / "data")
     cfg.preview.out = str(run_dir / "preview")
+    cfg.train.out = str(run_dir / "train")
+    for env in (cfg.preview.env, cfg.train.env):  # one task and preset for the whole job (--task, --preset)
+        env.task, env.preset = cfg.collect.env.task, cfg.collect.env.preset
     save_config(cfg, run_dir)
     console.rule(f"masklam quickstart -> {run_dir}")
     png, gif = run_preview(cfg.preview)
     console.print(f"[green]preview[/] {png} and {gif}")
     summary = run_collect(cfg.collect, console)
+    console.rule("online LAM training")
+    results = run_train(cfg.train, console)
     report = {"run_dir": str(run_dir), "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
-              "preview_png": str(png), "preview_gif": str(gif), "collect": summary}
+              "preview_png": str(png), "preview_gif": str(gif), "collect": summary, "train": results}
     (run_dir / "summary.json").write_text(json.dumps(report, indent=1))
     console.rule("done")
     iou = "n/a" if summary["mask_iou"] is None else f"{summary['mask_iou']:.3f}"
     console.print(f"dataset: {summary['out']}  ({summary['transitions']} transitions, "
                   f"{summary['actor_fps']:.0f} frames/s)\nserved mask IoU vs simulator: {iou}\n"
-                  f"preview: {png}\nconfig:  {run_dir / 'config.yaml'}")
+                  f"probe_nmse (held-out): "
+                  + ", ".join(f"{m} {v:.3f}" for m, v in results["probe_nmse"].items())
+                  + (f"; probe_ratio {results['probe_ratio']:.2f}" if "probe_ratio" in results else "")
+                  + f"\nresults: {run_dir / 'train' / 'results.md'}\npreview: {png}\nconfig:  {run_dir / 'config.yaml'}")
     return run_dir

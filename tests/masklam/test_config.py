@@ -1,7 +1,8 @@
 import pytest
 import yaml
 
-from masklam.config import CollectConfig, ConfigError, QuickstartConfig, load_config, parse_override, save_config
+from masklam.config import (CollectConfig, ConfigError, QuickstartConfig, TrainConfig, load_config, parse_override,
+                            save_config)
 
 
 def test_yaml_plus_overrides(tmp_path):
@@ -43,9 +44,10 @@ def test_resolved_config_round_trips(tmp_path):
     assert again == cfg and yaml.safe_load(path.read_text())["collect"]["steps"] == 10
 
 
-@pytest.mark.parametrize("name", ["quickstart.yaml", "collect_halfcheetah_hard.yaml"])
-def test_shipped_configs_load(name):
-    cls = QuickstartConfig if name.startswith("quickstart") else CollectConfig
+@pytest.mark.parametrize("name, cls", [("quickstart.yaml", QuickstartConfig),
+                                       ("collect_halfcheetah_hard.yaml", CollectConfig),
+                                       ("train_halfcheetah_hard.yaml", TrainConfig)])
+def test_shipped_configs_load(name, cls):
     load_config(cls, f"configs/{name}")
 
 
