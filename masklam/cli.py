@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override any config key, e.g. --set actor.chunk_len=32 (repeatable)")
         for flag, (key, typ, h) in flags.items():
-            p.add_argument(f"--{flag}", dest=f"flag__{key}", type=typ, default=None, help=f"{h} ({key})")
+            p.add_argument(f"--{flag}", dest=f"flag__{key}", type=typ, default=None, help=f"{h} ({key})",
+                           metavar=flag.upper().replace("-", "_"))
     return parser
 
 
