@@ -67,17 +67,33 @@ class BlockReplay:
     def __len__(self) -> int:
         return len(self._chunks)
 
+    def iter_blocks(self, batch_size: int, limit: int | None = None):
+        """Every sampleable block once, in stream order, as BlockBatches of up to `batch_size` (evaluation)."""
+        picks = []
+        for i, (c, n) in enumerate(zip(self._chunks, self._starts)):
+            lo = max(0, c.first_new - self.block_len + 1)
+            picks.extend((i, lo + j) for j in range(n))
+        if limit is not None and len(picks) > limit:  # evenly spaced, still in order
+            picks = [picks[k] for k in np.linspace(0, len(picks) - 1, limit).astype(int)]
+        for a in range(0, len(picks), batch_size):
+            yield self._gather(picks[a:a + batch_size])
+
     def sample(self, batch_size: int, rng: np.random.Generator) -> BlockBatch:
         if not self._chunks:
             raise RuntimeError("replay is empty")
         counts = np.fromiter(self._starts, dtype=np.int64)
         which = rng.choice(len(counts), size=batch_size, p=counts / counts.sum())
-        L = self.block_len
-        frames, gts, preds, acts, lab = [], [], [], [], []
+        picks = []
         for i in which:
             c = self._chunks[i]
-            lo = max(0, c.first_new - L + 1)
-            s = lo + int(rng.integers(self._starts[i]))
+            picks.append((i, max(0, c.first_new - self.block_len + 1) + int(rng.integers(self._starts[i]))))
+        return self._gather(picks)
+
+    def _gather(self, picks: list[tuple[int, int]]) -> BlockBatch:
+        L = self.block_len
+        frames, gts, preds, acts, lab = [], [], [], [], []
+        for i, s in picks:
+            c = self._chunks[i]
             frames.append(c.frames[s:s + L])
             gts.append(c.gt_masks[s:s + L])
             preds.append(None if c.pred_masks is None else c.pred_masks[s:s + L])

@@ -40,6 +40,11 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "offline-data": ("offline_data", str, "train from a recorded dataset instead of live actors"),
         "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off")},
         "Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe."),
+    "probe": (TrainConfig, None, {
+        **_ENV_FLAGS,
+        "out": ("out", str, "run directory holding checkpoints/"),
+        "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off")},
+        "Re-score the frozen probe of a training run from its latest checkpoint (same config as train)."),
     "preview": (PreviewConfig, None, {
         **_ENV_FLAGS,
         "frames": ("frames", int, "frames to roll out"),
@@ -127,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             from masklam.train import run_train
 
             run_train(cfg)
+        elif args.command == "probe":
+            from masklam.train import run_probe
+
+            run_probe(cfg)
         elif args.command == "preview":
             from masklam.preview import run_preview
 

@@ -28,20 +28,21 @@ def heldout_chunks(env: EnvConfig, policy, actor: ActorConfig, steps: int, seed:
 
 
 def frozen_probe_nmse(learner_cfg: LAMLearnerConfig, state: dict, action_dim: int, fit_chunks: list,
-                      test_chunks: list, blocks: int, seed: int = 0) -> dict[str, float]:
-    """Fit a ridge probe z_t -> a_t on one held-out set, score probe_nmse on the other, for every method."""
+                      test_chunks: list, blocks: int) -> dict[str, float]:
+    """Fit a ridge probe z_t -> a_t on one held-out set, score probe_nmse on the other, for every method.
+
+    Each set contributes up to `blocks` distinct blocks (no repeats, which would leak into the probe's validation).
+    """
     learner = LAMLearner(dataclasses.replace(learner_cfg, device="cpu"), action_dim)
     learner.load_state_dict(state)
     sets = []
-    for chunks, s in ((fit_chunks, seed), (test_chunks, seed + 1)):
+    for chunks in (fit_chunks, test_chunks):
         replay = BlockReplay(learner_cfg.block_len, capacity_frames=10**9)
         for c in chunks:
             replay.add(c)
-        rng = np.random.default_rng(s)
         z: dict[str, list] = {n: [] for n in learner.methods}
         actions = []
-        for _ in range(0, blocks, 256):
-            batch = replay.sample(256, rng)
+        for batch in replay.iter_blocks(256, limit=blocks):
             for n, v in learner.latents(batch).items():
                 z[n].append(v)
             actions.append(batch.actions[:, T_INDEX])

@@ -144,7 +144,38 @@ def _heldout_probe(cfg: TrainConfig, state: dict, action_dim: int) -> dict[str, 
     h = cfg.heldout
     fit = heldout_chunks(cfg.env, cfg.policy, cfg.actor, h.steps, cfg.env.seed + h.seed_offset)
     test = heldout_chunks(cfg.env, cfg.policy, cfg.actor, h.steps, cfg.env.seed + 2 * h.seed_offset)
-    return frozen_probe_nmse(cfg.learner, state, action_dim, fit, test, cfg.heldout.blocks, cfg.env.seed)
+    return frozen_probe_nmse(cfg.learner, state, action_dim, fit, test, h.blocks)
+
+
+def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
+    """Re-score the frozen probe from the run's latest checkpoint (no training) and update its results files."""
+    import json
+
+    from learner.checkpoint import load_latest
+
+    console = console or Console(stderr=True)
+    out = Path(cfg.out).resolve()
+    state = load_latest(out / "checkpoints")
+    if state is None:
+        raise FileNotFoundError(f"no checkpoint in {out / 'checkpoints'}; train first")
+    previous = out / "results.json"
+    results = json.loads(previous.read_text()) if previous.exists() else {}
+    action_dim = _action_dim(cfg)
+    with fleet_segmentation(cfg, out, console):
+        console.print(f"[bold]frozen probe[/] of update {state['learner']['updates']} on held-out episodes")
+        probes = _heldout_probe(cfg, state["learner"], action_dim)
+    results.update(task=cfg.env.task, preset=cfg.env.preset, seed=cfg.env.seed, methods=cfg.learner.methods,
+                   probe_nmse=probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
+                   hardware=results.get("hardware", _hardware()))
+    for k, v in (("train_seconds", 0.0), ("learner_ups", 0.0), ("env_steps_seen", 0), ("wall_seconds", 0.0),
+                 ("mode", "online"), ("batch_size", cfg.learner.batch_size),
+                 ("model", to_dict(cfg.learner.model))):
+        results.setdefault(k, v)
+    results.pop("probe_ratio", None)
+    if "lapo" in probes and "masklam" in probes:
+        results["probe_ratio"] = probes["lapo"] / probes["masklam"]
+    write_results(results, out, console)
+    return results
 
 
 def _hardware() -> str:

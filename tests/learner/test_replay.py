@@ -42,3 +42,13 @@ def test_capacity_drops_oldest():
 def test_empty_replay_is_an_error():
     with pytest.raises(RuntimeError, match="empty"):
         BlockReplay(3, 10).sample(1, np.random.default_rng(0))
+
+
+def test_iter_blocks_enumerates_each_block_once_in_order():
+    replay = BlockReplay(block_len=5, capacity_frames=10_000)
+    for c in episode_chunks(40):
+        replay.add(c)
+    starts = np.concatenate([b.frames[:, 0, 0, 0, 0] for b in replay.iter_blocks(7)]).astype(int)
+    np.testing.assert_array_equal(starts, np.arange(37))
+    limited = np.concatenate([b.frames[:, 0, 0, 0, 0] for b in replay.iter_blocks(7, limit=10)]).astype(int)
+    assert len(limited) == 10 and len(set(limited)) == 10 and (np.diff(limited) > 0).all()
