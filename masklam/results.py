@@ -20,7 +20,7 @@ def markdown_table(results: dict) -> str:
         lines += ["", f"probe_ratio = probe_nmse(lapo) / probe_nmse(masklam) = **{results['probe_ratio']:.3f}**"]
     lines += ["", f"- mode: {results['mode']}; seed {results['seed']}; {results['updates']} updates of batch "
                   f"{results['batch_size']}; {results['train_seconds']:.0f} s of training "
-                  f"({results['learner_ups']:.2f} updates/s at the end); {results['env_steps_seen']} chunks streamed",
+                  f"({results['learner_ups']:.2f} updates/s at the end); {results['chunks_streamed']} chunks streamed",
               f"- model: {results['model']}",
               f"- held-out probe data: {results['heldout']}",
               f"- hardware: {results['hardware']}; wall time {results['wall_seconds']:.0f} s"]

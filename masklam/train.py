@@ -58,7 +58,7 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
                 ray.shutdown()
     results = {"task": cfg.env.task, "preset": cfg.env.preset, "seed": cfg.env.seed, "methods": cfg.learner.methods,
                "probe_nmse": probes, "updates": train_stats["updates"], "train_seconds": train_stats["seconds"],
-               "learner_ups": train_stats["ups"], "env_steps_seen": train_stats["transitions_in"],
+               "learner_ups": train_stats["ups"], "chunks_streamed": train_stats["chunks_in"],
                "batch_size": cfg.learner.batch_size, "model": to_dict(cfg.learner.model),
                "heldout": to_dict(cfg.heldout), "mode": "offline" if cfg.offline_data else "online",
                "hardware": _hardware(), "wall_seconds": time.perf_counter() - wall}
@@ -105,7 +105,7 @@ def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tu
     console.print(f"[bold]train[/] {', '.join(cfg.learner.methods)} on {cfg.env.task}/{cfg.env.preset}: "
                   f"{cfg.updates} updates, batch {cfg.learner.batch_size}, learner on {info['device']}")
     writer = SummaryWriter(str(out / "tensorboard"))
-    stats = {"updates": info["updates"], "ups": 0.0, "transitions_in": 0}
+    stats = {"updates": info["updates"], "ups": 0.0, "chunks_in": 0}
     t0, done = time.perf_counter(), info["updates"]
     budget_s = cfg.minutes * 60 if cfg.minutes else None
     try:
@@ -122,7 +122,7 @@ def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tu
                                   for m in cfg.learner.methods)
                 bar.update(task, completed=done, stats=f"{r['ups']:.2f} upd/s  probe {probe}  "
                                                        f"replay {r['replay_blocks']} blocks")
-                stats.update(updates=done, ups=r["ups"], transitions_in=r["chunks_in"])
+                stats.update(updates=done, ups=r["ups"], chunks_in=r["chunks_in"])
         ray.get(learner.checkpoint.remote())
         state = ray.get(learner.state.remote())["learner"]
     finally:
@@ -167,7 +167,7 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
     results.update(task=cfg.env.task, preset=cfg.env.preset, seed=cfg.env.seed, methods=cfg.learner.methods,
                    probe_nmse=probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
                    hardware=results.get("hardware", _hardware()))
-    for k, v in (("train_seconds", 0.0), ("learner_ups", 0.0), ("env_steps_seen", 0), ("wall_seconds", 0.0),
+    for k, v in (("train_seconds", 0.0), ("learner_ups", 0.0), ("chunks_streamed", 0), ("wall_seconds", 0.0),
                  ("mode", "online"), ("batch_size", cfg.learner.batch_size),
                  ("model", to_dict(cfg.learner.model))):
         results.setdefault(k, v)
