@@ -8,7 +8,10 @@ from masklam.cli import main
 
 pytestmark = pytest.mark.slow
 
-TINY = ["--set", "learner.batch_size=4", "--set", "min_blocks=8", "--set", "heldout.steps=120",
+# 1 actor and a 0-CPU learner: in the full suite the run joins the session's 2-CPU test Ray, where the default
+# 2 actors + 1 learner CPU could never all be scheduled
+TINY = ["--actors", "1", "--set", "learner_cpus=0", "--set", "learner.batch_size=4", "--set", "min_blocks=8",
+        "--set", "heldout.steps=120",
         "--set", "heldout.blocks=256", "--set", "actor.chunk_len=24", "--set", "updates_per_call=5",
         "--set", "checkpoint_every=5", "--set", "learner.model.channels=[4, 8]", "--set", "learner.model.blocks=1",
         "--set", "learner.model.latent_dim=16", "--set", "learner.replay_frames=5000"]
