@@ -105,3 +105,18 @@ class ActorFleet:
             progress.add(stats)
         self.shutdown()
         return progress
+
+
+def stop_streaming(fleet: ActorFleet, stop: threading.Event, thread: threading.Thread, queue) -> None:
+    """End a fleet that streams into `queue` from `thread`: stop dispatching, keep draining so no actor blocks on a
+    full queue while finishing its call, then stop the actors."""
+    from queue import Empty
+
+    stop.set()
+    while thread.is_alive():
+        try:
+            queue.get_nowait_batch(max(1, queue.qsize()))
+        except Empty:
+            pass  # nothing queued right now; keep waiting for the thread
+        thread.join(0.1)
+    fleet.shutdown()

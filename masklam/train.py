@@ -19,7 +19,7 @@ import ray
 from rich.console import Console
 from torch.utils.tensorboard import SummaryWriter
 
-from actors.fleet import ActorFleet
+from actors.fleet import ActorFleet, stop_streaming
 from actors.shards import ShardReader
 from actors.sinks import QueueSink
 from learner.online import OnlineLAMLearner
@@ -128,14 +128,7 @@ def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tu
     finally:
         writer.close()
         if fleet is not None:
-            stop.set()
-            while thread.is_alive():  # keep draining so no actor blocks on a full queue while finishing its call
-                try:
-                    queue.get_nowait_batch(max(1, queue.qsize()))
-                except Exception:
-                    pass
-                thread.join(0.1)
-            fleet.shutdown()
+            stop_streaming(fleet, stop, thread, queue)
     stats["seconds"] = time.perf_counter() - t0
     return state, stats
 

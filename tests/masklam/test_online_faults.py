@@ -8,7 +8,7 @@ import ray
 from ray.util.queue import Queue
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
-from actors.fleet import ActorFleet
+from actors.fleet import ActorFleet, stop_streaming
 from actors.sinks import QueueSink
 from learner.lam.config import LAMModelConfig
 from learner.lam.learner_config import LAMLearnerConfig
@@ -40,11 +40,4 @@ def test_killed_actor_and_learner_recover(ray_local, tmp_path):
         third = ray.get(learner.train.remote(5), timeout=120)  # and fresh chunks keep arriving
         assert third["chunks_in"] > second["chunks_in"]
     finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                queue.get_nowait_batch(max(1, queue.qsize()))
-            except Exception:
-                pass
-            thread.join(0.1)
-        fleet.shutdown()
+        stop_streaming(fleet, stop, thread, queue)
