@@ -34,7 +34,8 @@ class PolicyConfig:
     kind: str = "random"
     """random | expert."""
     expert_path: str | None = None
-    """Expert checkpoint (.npz, see actors/policies.py) when kind is expert."""
+    """Expert checkpoint (.npz, see actors/policies.py) when kind is expert; null = the task's shipped expert
+    (actors/experts/<task>.npz)."""
     noise_std: float = 0.0
     """Gaussian action noise, as a fraction of the half action range."""
     labelled_fraction: float = 1.0

@@ -95,14 +95,29 @@ class NoisyPolicy:
         return np.clip(a, self.low, self.high).astype(np.float32)
 
 
+EXPERTS_DIR = Path(__file__).parent / "experts"
+"""The shipped experts: <task>.npz with a <task>.json card (trained by `masklam expert train`)."""
+
+
+def shipped_expert(task: str) -> Path:
+    """Path of the shipped expert checkpoint for `task`; FileNotFoundError naming the command that makes it."""
+    path = EXPERTS_DIR / f"{task}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"no shipped expert for {task!r} at {path}; train one with "
+                                f"`masklam expert train --task {task}` or set policy.expert_path")
+    return path
+
+
 def make_policy(kind: str, low: np.ndarray, high: np.ndarray, expert_path: str | None = None,
-                noise_std: float = 0.0) -> BehaviourPolicy:
-    """kind: "random" or "expert" (needs expert_path); noise_std adds Gaussian action noise."""
+                noise_std: float = 0.0, task: str | None = None) -> BehaviourPolicy:
+    """kind: "random" or "expert" (expert_path, else the shipped expert of `task`); noise_std adds Gaussian noise."""
     if kind == "random":
         base: BehaviourPolicy = RandomPolicy(low, high)
     elif kind == "expert":
         if not expert_path:
-            raise ValueError("policy kind 'expert' needs an expert checkpoint path (policy.expert_path)")
+            if not task:
+                raise ValueError("policy kind 'expert' needs policy.expert_path or a task with a shipped expert")
+            expert_path = str(shipped_expert(task))
         base = MLPExpertPolicy(expert_path, low, high)
     else:
         raise ValueError(f"unknown behaviour policy {kind!r}; choose 'random' or 'expert'")

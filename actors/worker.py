@@ -60,7 +60,7 @@ class ActorWorker:
             self.envs.append(env)
         space = self.envs[0].action_space
         self.policy = make_policy(policy_cfg.kind, space.low, space.high, policy_cfg.expert_path,
-                                  policy_cfg.noise_std)
+                                  policy_cfg.noise_std, task=env_cfg.task)
         for i in range(len(self.envs)):
             self.recorders.append(None)
             self.states.append(None)

@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from learner.expert.config import ExpertConfig
 from masklam.config import (CollectConfig, ConfigError, PreviewConfig, QuickstartConfig, SegmenterConfig, TrainConfig,
                             load_config, parse_override)
 
@@ -56,6 +57,20 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "out": ("out", str, "ONNX output path (card written next to it)"),
         "work-dir": ("work_dir", str, "where generated frame datasets are kept")},
         "Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX."),
+    "expert train": (ExpertConfig, None, {
+        "task": ("task", str, "halfcheetah | hopper | walker2d | humanoid"),
+        "env-steps": ("env_steps", int, "total env steps (a resumed run continues to this total)"),
+        "minutes": ("minutes", float, "wall-clock budget of this invocation (0 = none); resume later"),
+        "seed": ("seed", int, "seed"),
+        "out": ("out", str, "working directory (checkpoints, TensorBoard)"),
+        "export-dir": ("export_dir", str, "where <task>.npz and its card are written")},
+        "Train an expert on proprioceptive state with RLlib SAC (resumes from its checkpoint), export it with a card."),
+    "expert eval": (ExpertConfig, None, {
+        "task": ("task", str, "task"),
+        "episodes": ("eval_episodes", int, "episodes"),
+        "seed": ("seed", int, "evaluation seed offset"),
+        "export-dir": ("export_dir", str, "where <task>.npz is read from")},
+        "Evaluate an exported expert (deterministic) and print mean +/- std return."),
     "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
         "task": ("collect.env.task", str, "task"),
         "preset": ("collect.env.preset", str, "distractor preset"),
@@ -82,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
             p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--config", default=default_file, help=f"YAML config ({cls.__name__}); default: "
                        f"{default_file or 'built-in defaults'}")
+        if name == "expert eval":
+            p.add_argument("--checkpoint", default=None, help="an expert .npz (default: <export-dir>/<task>.npz)")
         if name == "train":
             p.add_argument("--resume", dest="flag__resume", action="store_const", const=True, default=None,
                            help="continue from the last checkpoint in --out (resume)")
@@ -145,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
             from masklam.segmenter import run_segmenter_train
 
             run_segmenter_train(cfg)
+        elif args.command == "expert train":
+            from masklam.expert import run_expert_train
+
+            run_expert_train(cfg)
+        elif args.command == "expert eval":
+            from masklam.expert import run_expert_eval
+
+            run_expert_eval(cfg, args.checkpoint)
         elif args.command == "quickstart":
             from masklam.quickstart import run_quickstart
 

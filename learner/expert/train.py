@@ -1,0 +1,108 @@
+"""Train an expert with RLlib SAC: progress line, TensorBoard, atomic checkpoints, resume, export + card."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from learner.expert.config import TARGET_RETURNS, ExpertConfig
+from learner.expert.evaluate import action_bounds, evaluate_returns
+from learner.expert.export import export_npz, module_deterministic_actions
+from learner.expert.sac import build_sac_config
+
+EVAL_EVERY_EPISODES = 5  # episodes of the periodic deterministic evaluation (the card uses cfg.eval_episodes)
+
+
+def _save_atomically(algo: Any, ckpt: Path, state: dict) -> None:
+    """Write checkpoint.new, then swap it in: a crash leaves either the old or the new checkpoint whole."""
+    new, old = ckpt.with_name(ckpt.name + ".new"), ckpt.with_name(ckpt.name + ".old")
+    shutil.rmtree(new, ignore_errors=True)
+    algo.save_to_path(str(new))
+    (new / "masklam_state.json").write_text(json.dumps(state))
+    if ckpt.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        ckpt.rename(old)
+    new.rename(ckpt)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    for name in ("checkpoint", "checkpoint.old"):  # .old survives a crash between the two renames
+        p = run_dir / name
+        if (p / "masklam_state.json").is_file():
+            return p
+    return None
+
+
+def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
+    """Train (or resume) until env_steps, the time budget, or the target return. Returns the run state."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    run_dir = (Path(cfg.out) / cfg.task).resolve()  # RLlib's checkpoint I/O (pyarrow fs) needs absolute paths
+    run_dir.mkdir(parents=True, exist_ok=True)
+    target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
+    algo = build_sac_config(cfg, env_id).build_algo()
+    state = {"env_steps": 0, "iterations": 0, "wall_s": 0.0, "best_eval": None, "evals": []}
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is not None:
+        algo.restore_from_path(str(ckpt))
+        state = json.loads((ckpt / "masklam_state.json").read_text())
+        log(f"expert {cfg.task}: resumed from {ckpt} at {state['env_steps']} env steps")
+    low, high = action_bounds(env_id)
+    writer = SummaryWriter(str(run_dir / "tensorboard"))
+    t_start, steps_at_start = time.time(), state["env_steps"]
+    wall_at_start = state["wall_s"]
+    try:
+        while state["env_steps"] < cfg.env_steps:
+            result = algo.train()
+            runners = result.get("env_runners", {})
+            state["env_steps"] = int(runners.get("num_env_steps_sampled_lifetime", state["env_steps"]))
+            state["iterations"] += 1
+            state["wall_s"] = wall_at_start + time.time() - t_start
+            ret = runners.get("episode_return_mean")
+            sps = (state["env_steps"] - steps_at_start) / max(time.time() - t_start, 1e-9)
+            if ret is not None and not np.isnan(ret):
+                writer.add_scalar("train/episode_return_mean", ret, state["env_steps"])
+            writer.add_scalar("perf/env_steps_per_s", sps, state["env_steps"])
+            done = False
+            if state["iterations"] % cfg.checkpoint_every == 0:
+                module = algo.get_module()
+                rets = evaluate_returns(env_id, lambda o: module_deterministic_actions(module, o[None], low, high)[0],
+                                        EVAL_EVERY_EPISODES, seed=10_000 + cfg.seed)
+                mean = float(np.mean(rets))
+                state["evals"].append([state["env_steps"], mean])
+                writer.add_scalar("eval/deterministic_return", mean, state["env_steps"])
+                if state["best_eval"] is None or mean > state["best_eval"][1]:
+                    state["best_eval"] = [state["env_steps"], mean]
+                    export_npz(module, low.shape[0], run_dir / "best.npz")
+                _save_atomically(algo, run_dir / "checkpoint", state)
+                done = mean >= target
+            log(f"expert {cfg.task}: {state['env_steps']:>8d}/{cfg.env_steps} steps  {sps:6.1f} steps/s  "
+                f"train return {ret if ret is None else round(float(ret), 1)}  "
+                f"eval {state['evals'][-1][1] if state['evals'] else '-'}  wall {state['wall_s'] / 60:.1f} min")
+            if done:
+                log(f"expert {cfg.task}: reached the target return {target:g}")
+                break
+            if cfg.minutes and time.time() - t_start > cfg.minutes * 60:
+                log(f"expert {cfg.task}: time budget of {cfg.minutes:g} min used; resume with the same command")
+                break
+    finally:
+        state["wall_s"] = wall_at_start + time.time() - t_start
+        _save_atomically(algo, run_dir / "checkpoint", state)
+        export_npz(algo.get_module(), low.shape[0], run_dir / "final.npz")
+        writer.close()
+        algo.stop()
+    return state
+
+
+def hardware() -> str:
+    threads = torch.get_num_threads()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{platform.machine()}, {threads} CPU threads, {gpu}"

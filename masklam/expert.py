@@ -1,0 +1,89 @@
+"""`masklam expert train|eval`: RLlib SAC experts on proprioceptive state, exported with a card for the actors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from actors.envs.tasks import get_task
+from actors.policies import EXPERTS_DIR, MLPExpertPolicy
+from learner.expert.config import TARGET_RETURNS, ExpertConfig
+from learner.expert.evaluate import action_bounds, evaluate_returns
+from masklam.config import save_config
+from masklam.ray_runtime import ensure_ray
+
+EVAL_SEED = 20_000  # card evaluation episodes use reset seeds EVAL_SEED, EVAL_SEED+1, ... (disjoint from training)
+
+
+def evaluate_npz(path: str | Path, env_id: str, episodes: int, seed: int = EVAL_SEED) -> list[float]:
+    """Returns of the exported deterministic policy, loaded the way the actors load it (no RLlib)."""
+    low, high = action_bounds(env_id)
+    policy = MLPExpertPolicy(path, low, high)
+    rng = np.random.default_rng(0)  # unused by a deterministic expert; kept for the policy protocol
+    return evaluate_returns(env_id, lambda obs: policy.act(obs, rng), episodes, seed)
+
+
+def run_expert_train(cfg: ExpertConfig) -> Path:
+    env_id = get_task(cfg.task).env_id
+    run_dir = Path(cfg.out) / cfg.task
+    save_config(cfg, run_dir)
+    started = ensure_ray(None, 1)
+    try:
+        from learner.expert.train import hardware, train_expert
+
+        state = train_expert(cfg, env_id)
+    finally:
+        if started:
+            import ray
+
+            ray.shutdown()
+    # Ship the better of the best periodic snapshot and the final policy, judged on the card's own episodes.
+    candidates = [p for p in (run_dir / "best.npz", run_dir / "final.npz") if p.is_file()]
+    print(f"expert {cfg.task}: evaluating {len(candidates)} candidate(s) over {cfg.eval_episodes} episodes")
+    scored = []
+    for p in candidates:
+        rets = evaluate_npz(p, env_id, cfg.eval_episodes)
+        scored.append((float(np.mean(rets)), float(np.std(rets)), p))
+        print(f"  {p.name}: {scored[-1][0]:.1f} +/- {scored[-1][1]:.1f}")
+    mean, std, best = max(scored, key=lambda s: s[0])
+    export_dir = Path(cfg.export_dir)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    dest = export_dir / f"{cfg.task}.npz"
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    shutil.copyfile(best, tmp)
+    tmp.replace(dest)
+    target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
+    card = {
+        "task": cfg.task, "env_id": env_id, "algorithm": "SAC (RLlib 2.60 new API stack)",
+        "env_steps": state["env_steps"], "seed": cfg.seed, "wall_time_s": round(state["wall_s"], 1),
+        "hardware": hardware(), "eval_episodes": cfg.eval_episodes, "eval_seeds": f"{EVAL_SEED}..{EVAL_SEED + cfg.eval_episodes - 1}",
+        "return_mean": round(mean, 1), "return_std": round(std, 1), "target_return": target,
+        "target_reached": bool(mean >= target), "snapshot": best.stem, "hidden": cfg.hidden,
+        "eval_curve": state["evals"], "date": time.strftime("%Y-%m-%d"),
+        "finish_command": (f"masklam expert train --task {cfg.task} --out {cfg.out} --env-steps {cfg.env_steps}"
+                           " (resumes from the checkpoint; on a GPU machine the same command uses it)"),
+    }
+    if not card["target_reached"]:
+        card["note"] = (f"target {target:g} not reached within this budget; the shipped policy is the best reached")
+    tmp = dest.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(card, indent=2) + "\n")
+    tmp.replace(dest.with_suffix(".json"))
+    print(f"expert {cfg.task}: shipped {dest} ({mean:.1f} +/- {std:.1f} over {cfg.eval_episodes} episodes; "
+          f"target {target:g} {'reached' if card['target_reached'] else 'NOT reached'})")
+    return dest
+
+
+def run_expert_eval(cfg: ExpertConfig, checkpoint: str | None = None) -> tuple[float, float]:
+    env_id = get_task(cfg.task).env_id
+    path = Path(checkpoint) if checkpoint else Path(cfg.export_dir) / f"{cfg.task}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"no expert checkpoint at {path}; train one with `masklam expert train --task "
+                                f"{cfg.task}` (shipped experts live in {EXPERTS_DIR})")
+    rets = evaluate_npz(path, env_id, cfg.eval_episodes, seed=EVAL_SEED + 1000 * (cfg.seed + 1))
+    mean, std = float(np.mean(rets)), float(np.std(rets))
+    print(f"expert {cfg.task} ({path}): return {mean:.1f} +/- {std:.1f} over {cfg.eval_episodes} episodes")
+    return mean, std
