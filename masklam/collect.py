@@ -16,7 +16,7 @@ from actors.shards import ShardReader, atomic_write_bytes
 from actors.sinks import ShardSink
 from masklam.config import CollectConfig, save_config
 from masklam.progress import stage_progress
-from masklam.ray_runtime import ensure_ray
+from masklam.ray_runtime import ensure_ray, require_resources
 from masklam.segservice import fleet_segmentation
 
 
@@ -32,6 +32,13 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
 
 def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
     started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor)
+    try:
+        require_resources("masklam collect", cfg.actors * cfg.actor.cpus_per_actor, 0.0,
+                          {k: v * cfg.actors for k, v in cfg.actor.resources.items()})
+    except RuntimeError:
+        if started:
+            ray.shutdown()
+        raise
     sink_factory = functools.partial(ShardSink, str(out), chunks_per_shard=cfg.actor.chunks_per_shard)
     wall = time.perf_counter()
     fleet = None

@@ -24,3 +24,14 @@ def ensure_ray(address: str | None, min_cpus: float) -> bool:
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         ray.init(num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1), _node_ip_address="127.0.0.1", **kwargs)
     return True
+
+
+def require_resources(what: str, cpus: float, gpus: float = 0.0, custom: dict[str, float] | None = None) -> None:
+    """Fail fast, naming the shortfall, when the cluster can never schedule a run (Ray would wait forever)."""
+    total = ray.cluster_resources()
+    need = {"CPU": cpus, "GPU": gpus, **(custom or {})}
+    short = {k: (v, total.get(k, 0.0)) for k, v in need.items() if v > 0 and total.get(k, 0.0) + 1e-9 < v}
+    if short:
+        detail = ", ".join(f"{k}: needs {v:g}, cluster has {have:g}" for k, (v, have) in short.items())
+        raise RuntimeError(f"{what} cannot be scheduled on this Ray cluster ({detail}); lower the actor count or "
+                           f"cpus_per_actor / learner_cpus, or add nodes")

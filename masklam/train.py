@@ -26,7 +26,7 @@ from learner.online import OnlineLAMLearner
 from masklam.config import TrainConfig, save_config, to_dict
 from masklam.heldout import frozen_probe_nmse, heldout_chunks
 from masklam.progress import stage_progress
-from masklam.ray_runtime import ensure_ray
+from masklam.ray_runtime import ensure_ray, require_resources
 from masklam.results import write_results
 from masklam.segservice import fleet_segmentation
 
@@ -49,6 +49,9 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     with fleet_segmentation(cfg, out, console) if not cfg.offline_data else _no_segmentation(cfg):
         started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus)
         try:
+            n_actors = 0 if cfg.offline_data else cfg.actors
+            require_resources("masklam train", n_actors * cfg.actor.cpus_per_actor + cfg.learner_cpus,
+                              cfg.learner_gpus, {k: v * n_actors for k, v in cfg.actor.resources.items()})
             action_dim = _action_dim(cfg)
             state, train_stats = _train(cfg, out, console, action_dim)
             console.print("[bold]frozen probe[/] on held-out episodes (test-split backgrounds, unseen seeds)")

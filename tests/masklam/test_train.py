@@ -47,3 +47,11 @@ def test_offline_training_from_recorded_shards(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["mode"] == "offline" and results["updates"] == 6
     assert set(results["probe_nmse"]) == {"lapo", "masklam_gt"}
+
+
+def test_train_fails_fast_when_the_cluster_is_too_small(tmp_path, ray_local, capsys):
+    # before the check, a fleet larger than the cluster waited forever for its actors to be scheduled
+    assert main(["train", "--task", "hopper", "--actors", "64", "--updates", "1", "--segmentation", "off",
+                 "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be scheduled" in err and "CPU: needs 65" in err
