@@ -43,6 +43,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ENV_PREFIX = "MASKLAM_SEG_"
+
+
+def _from_environment() -> dict:
+    """MASKLAM_SEG_<FIELD> variables (e.g. MASKLAM_SEG_MAX_BATCH=64), the container way to configure the service.
+    Precedence: flags > environment > --config file > defaults."""
+    hints, out = typing.get_type_hints(SegServerConfig), {}
+    for f in dataclasses.fields(SegServerConfig):
+        raw = os.environ.get(ENV_PREFIX + f.name.upper())
+        if raw is None or f.name == "token":  # the token has its own variable, MASKLAM_SEG_TOKEN
+            continue
+        base = next((a for a in typing.get_args(hints[f.name]) if a is not type(None)), hints[f.name])
+        try:
+            out[f.name] = base(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX + f.name.upper()}={raw!r} is not a valid {base.__name__}") from None
+    return out
+
+
 def resolve(args: argparse.Namespace) -> SegServerConfig:
     data = {}
     if args.config:
@@ -52,6 +71,7 @@ def resolve(args: argparse.Namespace) -> SegServerConfig:
     unknown = set(data) - names
     if unknown:
         raise ValueError(f"unknown segserver config keys {sorted(unknown)}")
+    data.update(_from_environment())
     data.update({k: v for k, v in vars(args).items() if k in names and v is not None})
     if not data.get("token") and os.environ.get(TOKEN_ENV):
         data["token"] = os.environ[TOKEN_ENV]  # keeps the secret out of `ps` and shell history
