@@ -13,6 +13,7 @@ from rich.console import Console
 from masklam.collect import run_collect
 from masklam.config import QuickstartConfig, save_config
 from masklam.preview import run_preview
+from masklam.report import load_expert_card, write_report
 from masklam.train import run_train
 
 
@@ -26,14 +27,23 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
         env.task, env.preset = cfg.collect.env.task, cfg.collect.env.preset
     save_config(cfg, run_dir)
     console.rule(f"masklam quickstart -> {run_dir}")
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
     png, gif = run_preview(cfg.preview)
+    seconds["preview"] = time.perf_counter() - t
     console.print(f"[green]preview[/] {png} and {gif}")
+    t = time.perf_counter()
     summary = run_collect(cfg.collect, console)
+    seconds["collect"] = time.perf_counter() - t
     console.rule("online LAM training")
+    t = time.perf_counter()
     results = run_train(cfg.train, console)
-    report = {"run_dir": str(run_dir), "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
+    seconds["train"] = time.perf_counter() - t
+    hardware = results.get("hardware") or platform.machine()
+    report = {"run_dir": str(run_dir), "hardware": hardware, "stage_seconds": seconds,
               "preview_png": str(png), "preview_gif": str(gif), "collect": summary, "train": results}
     (run_dir / "summary.json").write_text(json.dumps(report, indent=1))
+    report_md = write_report(run_dir, hardware, summary, results, seconds, load_expert_card(cfg.collect.env.task))
     console.rule("done")
     iou = "n/a" if summary["mask_iou"] is None else f"{summary['mask_iou']:.3f}"
     console.print(f"dataset: {summary['out']}  ({summary['transitions']} transitions, "
@@ -41,5 +51,5 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
                   f"probe_nmse (held-out): "
                   + ", ".join(f"{m} {v:.3f}" for m, v in results["probe_nmse"].items())
                   + (f"; probe_ratio {results['probe_ratio']:.2f}" if "probe_ratio" in results else "")
-                  + f"\nresults: {run_dir / 'train' / 'results.md'}\npreview: {png}\nconfig:  {run_dir / 'config.yaml'}")
+                  + f"\nreport:  {report_md}\nresults: {run_dir / 'train' / 'results.md'}\npreview: {png}\nconfig:  {run_dir / 'config.yaml'}")
     return run_dir

@@ -22,7 +22,8 @@ def ensure_ray(address: str | None, min_cpus: float) -> bool:
     else:
         # the embedded default binds Ray to loopback only, so token auth (and its start-up banner) is not needed
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-        ray.init(num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1), _node_ip_address="127.0.0.1", **kwargs)
+        # address="local": always a fresh local instance, never a cluster a stale /tmp/ray/ray_current_cluster names
+        ray.init(address="local", num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1), _node_ip_address="127.0.0.1", **kwargs)
     return True
 
 

@@ -37,7 +37,7 @@ def test_expert_errors(tmp_path):
         MLPExpertPolicy(tmp_path / "missing.npz", LOW, HIGH)
     with pytest.raises(ValueError, match="outputs 4 values"):
         MLPExpertPolicy(write_expert(tmp_path / "e.npz", act=4), LOW, HIGH)
-    with pytest.raises(ValueError, match="needs an expert checkpoint"):
+    with pytest.raises(ValueError, match="needs policy.expert_path"):
         make_policy("expert", LOW, HIGH)
     p = MLPExpertPolicy(write_expert(tmp_path / "f.npz"), LOW, HIGH)
     with pytest.raises(ValueError, match="state of size 5"):

@@ -1,0 +1,33 @@
+"""`masklam quickstart` end to end on a tiny budget: preview, collect with served masks, online training, report."""
+
+import json
+
+import pytest
+from PIL import Image
+
+from masklam.cli import main
+
+pytestmark = pytest.mark.slow
+
+TINY = ["--task", "hopper", "--steps", "200", "--set", "preview.frames=6", "--set", "collect.actors=1",
+        "--set", "collect.actor.chunk_len=24", "--set", "train.actors=1", "--set", "train.learner_cpus=0",
+        "--set", "train.updates=6", "--set", "train.minutes=0", "--set", "train.min_blocks=8",
+        "--set", "train.updates_per_call=3", "--set", "train.learner.batch_size=4",
+        "--set", "train.learner.model.channels=[4, 8]", "--set", "train.learner.model.latent_dim=16",
+        "--set", "train.actor.chunk_len=24", "--set", "train.heldout.steps=120", "--set", "train.heldout.blocks=128",
+        "--set", "train.checkpoint_every=3"]
+
+
+def test_quickstart_writes_a_report(tmp_path, capsys):
+    assert main(["quickstart", "--set", f"runs_dir={tmp_path}", *TINY]) == 0
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    report = (run_dir / "report.md").read_text()
+    for needle in ("## Throughput per stage", "frames/s", "updates/s", "Served mask IoU", "probe_ratio",
+                   "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:"):
+        assert needle in report, needle
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert set(summary["stage_seconds"]) == {"preview", "collect", "train"}
+    assert Image.open(run_dir / "probe.png").size[0] > 500
+    gif = Image.open(run_dir / "served_masks.gif")
+    assert gif.n_frames > 1
+    assert "report.md" in capsys.readouterr().err.replace("\n", "")  # the final summary names the report
