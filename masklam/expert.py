@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from actors.envs.tasks import get_task
 from actors.policies import EXPERTS_DIR, MLPExpertPolicy
+from actors.shards import atomic_write_bytes
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
 from learner.expert.evaluate import action_bounds, evaluate_returns
 from masklam.config import save_config
@@ -53,9 +53,7 @@ def run_expert_train(cfg: ExpertConfig) -> Path:
     export_dir = Path(cfg.export_dir)
     export_dir.mkdir(parents=True, exist_ok=True)
     dest = export_dir / f"{cfg.task}.npz"
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    shutil.copyfile(best, tmp)
-    tmp.replace(dest)
+    atomic_write_bytes(dest, best.read_bytes())
     target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
     card = {
         "task": cfg.task, "env_id": env_id, "algorithm": "SAC (RLlib 2.60 new API stack)",
@@ -69,9 +67,7 @@ def run_expert_train(cfg: ExpertConfig) -> Path:
     }
     if not card["target_reached"]:
         card["note"] = (f"target {target:g} not reached within this budget; the shipped policy is the best reached")
-    tmp = dest.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(card, indent=2) + "\n")
-    tmp.replace(dest.with_suffix(".json"))
+    atomic_write_bytes(dest.with_suffix(".json"), (json.dumps(card, indent=2) + "\n").encode())
     print(f"expert {cfg.task}: shipped {dest} ({mean:.1f} +/- {std:.1f} over {cfg.eval_episodes} episodes; "
           f"target {target:g} {'reached' if card['target_reached'] else 'NOT reached'})")
     return dest

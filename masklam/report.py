@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from actors.shards import ShardReader
+from actors.shards import ShardReader, atomic_write_bytes
 from masklam.preview import outline
 
 GIF_SCALE = 3
@@ -98,9 +98,7 @@ def write_report(run_dir: Path, hardware: str, collect: dict, train: dict, stage
               "LAM returns table in this report.", "", "## Resolved config", "", "```yaml",
               (run_dir / "config.yaml").read_text().rstrip(), "```", ""]
     path = run_dir / "report.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(lines))
-    tmp.replace(path)
+    atomic_write_bytes(path, "\n".join(lines).encode())
     return path
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from actors.shards import atomic_write_bytes
+
 
 def module_dense_layers(module: torch.nn.Module, action_dim: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """[(w [in,out], b [out]), ...] of the policy path: pi_encoder's Linears then pi's Linears (mean half)."""
@@ -33,7 +35,7 @@ def module_dense_layers(module: torch.nn.Module, action_dim: int) -> list[tuple[
 
 
 def export_npz(module: torch.nn.Module, action_dim: int, path: str | Path) -> Path:
-    """Write the deterministic policy to `path` atomically (temp file + rename)."""
+    """Write the deterministic policy to `path` atomically."""
     layers = module_dense_layers(module, action_dim)
     arrays: dict[str, np.ndarray] = {}
     for i, (w, b) in enumerate(layers):
@@ -44,9 +46,7 @@ def export_npz(module: torch.nn.Module, action_dim: int, path: str | Path) -> Pa
     np.savez(buf, **arrays)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(path)
+    atomic_write_bytes(path, buf.getvalue())
     return path
 
 
