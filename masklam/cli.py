@@ -9,8 +9,9 @@ import sys
 from typing import Any
 
 from learner.expert.config import ExpertConfig
-from masklam.config import (CollectConfig, ConfigError, PreviewConfig, QuickstartConfig, SegmenterConfig, TrainConfig,
-                            load_config, parse_override)
+from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, PolicyTrainConfig, PreviewConfig,
+                            QuickstartConfig, SegmenterConfig, TrainConfig, TuneGridConfig, load_config,
+                            parse_override)
 
 # subcommand -> (config class, default config file, shortcut flag -> dotted key, help)
 _ENV_FLAGS = {"task": ("env.task", str, "halfcheetah | hopper | walker2d | humanoid"),
@@ -71,6 +72,24 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "seed": ("seed", int, "evaluation seed offset"),
         "export-dir": ("export_dir", str, "where <task>.npz is read from")},
         "Evaluate an exported expert (deterministic) and print mean +/- std return."),
+    "policy train": (PolicyTrainConfig, None, {
+        "data": ("data", str, "recorded dataset (shards) to learn from"),
+        "method": ("method", str, "a LAM method of --lam-run, or bc (all true labels)"),
+        "lam-run": ("lam_run", str, "masklam train run directory whose frozen IDM labels the data"),
+        "labels": ("policy.decoder_transitions", int, "N labelled transitions for the decoder"),
+        "out": ("out", str, "run directory")},
+        "Label a dataset with a trained LAM, train a latent BC policy with RLlib, fit the decoder, evaluate."),
+    "policy eval": (PolicyEvalConfig, None, {
+        "checkpoint": ("checkpoint", str, "policy.pt of masklam policy train or masklam tune"),
+        "episodes": ("episodes", int, "episodes (one per seed)"),
+        "seed": ("seed", int, "first env seed"),
+        "preset": ("preset", str, "distractor preset (default: the training one)"),
+        "gif": ("gif", str, "GIF path of the first episode")},
+        "Evaluate a policy checkpoint (deterministic) and record a GIF of a rollout with the distracted frames."),
+    "tune": (TuneGridConfig, None, {
+        "name": ("name", str, "experiment name"),
+        "out": ("out", str, "storage directory")},
+        "Ray Tune grid of method x task x seed x label budget on recorded datasets; one results table + plots."),
     "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
         "task": ("collect.env.task", str, "task"),
         "preset": ("collect.env.preset", str, "distractor preset"),
@@ -99,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                        f"{default_file or 'built-in defaults'}")
         if name == "expert eval":
             p.add_argument("--checkpoint", default=None, help="an expert .npz (default: <export-dir>/<task>.npz)")
-        if name == "train":
+        if name in ("train", "tune"):
             p.add_argument("--resume", dest="flag__resume", action="store_const", const=True, default=None,
-                           help="continue from the last checkpoint in --out (resume)")
+                           help="continue the interrupted run in --out (resume)")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override any config key, e.g. --set actor.chunk_len=32 (repeatable)")
         for flag, (key, typ, h) in flags.items():
@@ -170,6 +189,18 @@ def main(argv: list[str] | None = None) -> int:
             from masklam.expert import run_expert_eval
 
             run_expert_eval(cfg, args.checkpoint)
+        elif args.command == "policy train":
+            from masklam.policy import run_policy_train
+
+            run_policy_train(cfg)
+        elif args.command == "policy eval":
+            from masklam.policy import run_policy_eval
+
+            run_policy_eval(cfg)
+        elif args.command == "tune":
+            from masklam.tune import run_tune
+
+            run_tune(cfg)
         elif args.command == "quickstart":
             from masklam.quickstart import run_quickstart
 

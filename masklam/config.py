@@ -18,6 +18,7 @@ import yaml
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
 from learner.lam.learner_config import LAMLearnerConfig
+from learner.policy.config import LatentPolicyConfig
 from learner.segmenter.train import SegmenterTrainConfig
 from protos.seg_client import ClientConfig
 from segserver.config import SegServerConfig
@@ -173,6 +174,81 @@ class SegmenterConfig:
     """Optimisation settings."""
     ray_address: str | None = None
     """Ray cluster address for data generation; null starts a local Ray."""
+
+
+@dataclass
+class PolicyTrainConfig:
+    """`masklam policy train`: label a recorded dataset with a trained LAM, latent BC, decoder, evaluation."""
+
+    data: str = "data/halfcheetah_hard"
+    """Recorded dataset (shards) the policy learns from; latent methods need served masks in it if they use them."""
+    method: str = "masklam"
+    """A LAM method of `lam_run` (lapo, masklam, masklam_gt, masklam_loss_only, laom, laom_labels) or `bc`
+    (behaviour cloning on all true labels, the normalising baseline)."""
+    lam_run: str | None = None
+    """Run directory of `masklam train` (config.yaml + checkpoints/) whose frozen IDM labels the data."""
+    policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)
+    """Latent BC, decoder and evaluation settings."""
+    out: str = "runs/policy"
+    """Run directory: config.yaml, policy.pt, policy.json, results.json."""
+    ray_address: str | None = None
+    """Ray cluster address; null starts a local Ray."""
+
+
+@dataclass
+class PolicyEvalConfig:
+    """`masklam policy eval`: deterministic returns of a policy checkpoint, and a GIF of one rollout."""
+
+    checkpoint: str = "runs/policy/policy.pt"
+    """The policy.pt to evaluate."""
+    episodes: int = 5
+    """Episodes, one per seed `seed`, `seed` + 1, ..."""
+    seed: int = 50_000
+    """First evaluation env seed."""
+    preset: str | None = None
+    """Distractor preset (default: the one the policy was trained on)."""
+    max_steps: int | None = None
+    """Cap on episode length (None: the task's limit)."""
+    gif: str | None = None
+    """Write a GIF of the first episode's distracted frames here (default: next to the checkpoint)."""
+    gif_frames: int = 200
+    """Frames in the GIF."""
+
+
+@dataclass
+class TuneGridConfig:
+    """`masklam tune`: Ray Tune grid of method x task x seed x label budget on recorded datasets."""
+
+    data: dict[str, str] = field(default_factory=lambda: {"halfcheetah": "data/halfcheetah_hard"})
+    """task -> recorded training dataset (shards, with served masks)."""
+    heldout: dict[str, str] = field(default_factory=lambda: {"halfcheetah": "data/halfcheetah_hard_heldout"})
+    """task -> recorded held-out dataset (test-split backgrounds, unseen seeds) for the frozen probe."""
+    methods: list[str] = field(default_factory=lambda: ["bc", "lapo", "masklam"])
+    """Grid axis: `bc` and/or LAM methods."""
+    seeds: list[int] = field(default_factory=lambda: [0, 1])
+    """Grid axis: seeds of the LAM, BC and decoder."""
+    label_budgets: list[int] = field(default_factory=lambda: [128_000])
+    """Grid axis: N labelled transitions for the decoder."""
+    lam: LAMLearnerConfig = field(default_factory=LAMLearnerConfig)
+    """The LAM of each trial (`methods` inside is replaced by the trial's method)."""
+    lam_updates: int = 600
+    """LAM updates per trial (offline, on the recorded dataset)."""
+    probe_blocks: int = 2000
+    """Blocks of the held-out dataset used by the frozen probe (half fit it, half score it)."""
+    policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)
+    """Latent BC, decoder and evaluation of each trial."""
+    cpus_per_trial: float = 1.0
+    """Ray CPUs per trial (trials run concurrently as the cluster allows)."""
+    gpus_per_trial: float = 0.0
+    """Ray GPUs per trial."""
+    name: str = "tune"
+    """Experiment name: results go to <out>/<name>/."""
+    out: str = "runs/tune"
+    """Storage path of the experiment."""
+    resume: bool = False
+    """Restore the interrupted experiment at <out>/<name> (Tuner.restore) instead of starting a new one."""
+    ray_address: str | None = None
+    """Ray cluster address; null starts a local Ray."""
 
 
 # -- loading ---------------------------------------------------------------------------------------------------

@@ -47,6 +47,16 @@ def run_preview(cfg: PreviewConfig) -> tuple[Path, Path]:
             for r in range(cfg.grid)]
     png, gif = out / "preview.png", out / "preview.gif"
     Image.fromarray(np.concatenate(rows, axis=0)).save(png)
-    images = [Image.fromarray(f) for f in frames]
-    images[0].save(gif, save_all=True, append_images=images[1:], duration=50, loop=0)
+    write_gif(frames, gif, duration_ms=50)
     return png, gif
+
+
+def write_gif(frames: list[np.ndarray], path: str | Path, scale: int = 1, duration_ms: int = 80) -> Path:
+    """An endlessly looping GIF of RGB uint8 frames, each upscaled `scale` times (nearest neighbour)."""
+    if not frames:
+        raise ValueError("no frames to write")
+    images = [Image.fromarray(np.kron(f, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else f) for f in frames]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(path, save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return path

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from actors.shards import ShardReader, atomic_write_bytes
-from masklam.preview import outline
+from masklam.preview import outline, write_gif
 
 GIF_SCALE = 3
 
@@ -54,9 +53,7 @@ def served_masks_gif(dataset: str | Path, path: Path, frames: int = 48) -> Path 
     for chunk in ShardReader(dataset):
         if chunk.pred_masks is not None:
             n = min(frames, len(chunk.frames))
-            images = [Image.fromarray(outline(chunk.frames[i], chunk.pred_masks[i], GIF_SCALE)) for i in range(n)]
-            images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
-            return path
+            return write_gif([outline(chunk.frames[i], chunk.pred_masks[i], GIF_SCALE) for i in range(n)], path)
     return None
 
 

@@ -1,0 +1,47 @@
+"""Behaviour cloning of `PixelPolicyRLModule` with RLlib's offline BC, reading parquet through Ray Data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+from ray.rllib.algorithms.bc import BCConfig
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+from learner.policy.rl_module import PixelPolicyRLModule
+
+DATA_CPUS = 0  # Ray CPUs of each Ray Data read task and of the pre-learner actor (they run on the caller's)
+
+
+def observation_space(size: int, frame_stack: int) -> gym.spaces.Box:
+    return gym.spaces.Box(0, 255, (size, size, 3 * frame_stack), np.uint8)
+
+
+def target_space(dim: int) -> gym.spaces.Box:
+    """Unbounded Box: latent actions have no range, and real actions are regressed as they were recorded."""
+    return gym.spaces.Box(-np.inf, np.inf, (dim,), np.float32)
+
+
+def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim: int, model_config: dict,
+                    batch_size: int, lr: float, iters_per_train: int, seed: int) -> BCConfig:
+    """RLlib BC on the new API stack: one local learner, no env runners (offline), Ray Data parquet input."""
+    files = sorted(str(p) for p in Path(data_dir).resolve().glob("part-*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no part-*.parquet files in {data_dir}; label a dataset first")
+    return (
+        BCConfig()
+        .environment(observation_space=obs_space, action_space=target_space(target_dim))
+        .framework("torch")
+        .debugging(seed=seed)
+        .env_runners(num_env_runners=0)
+        .learners(num_learners=0)
+        .rl_module(rl_module_spec=RLModuleSpec(module_class=PixelPolicyRLModule, model_config=model_config))
+        .training(train_batch_size_per_learner=batch_size, lr=lr)
+        .offline_data(input_=files, input_read_method="read_parquet", ignore_final_observation=True,
+                      dataset_num_iters_per_learner=iters_per_train,
+                      # The default (2 pre-learner actors at 1 CPU each, plus read tasks) deadlocks a 2-CPU
+                      # cluster, and under Tune the trial already holds the CPUs its data pipeline runs on.
+                      input_read_method_kwargs={"num_cpus": DATA_CPUS},
+                      map_batches_kwargs={"concurrency": 1, "num_cpus": DATA_CPUS})
+    )

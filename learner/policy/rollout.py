@@ -1,0 +1,51 @@
+"""Deterministic evaluation of pixel policies on the distracting env: fixed seeds, raw frame stacks as input."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from actors.envs import make_env
+
+PixelPolicy = Callable[[np.ndarray], np.ndarray]
+"""uint8 [H, W, 3F] frame stack -> real action."""
+
+
+def episode_return(policy: PixelPolicy | None, task: str, preset: str, seed: int, size: int = 64,
+                   frame_stack: int = 3, max_steps: int | None = None, frames_out: list | None = None) -> float:
+    """Return of one episode from env seed `seed`; `policy` None acts uniformly at random (seeded).
+
+    The first observation is repeated to fill the stack, as the policy saw no earlier frames. Actions are clipped
+    to the action space. `frames_out`, if given, receives every distracted frame.
+    """
+    env = make_env(task, preset, seed=seed, size=size, split="test", max_episode_steps=max_steps)
+    rng = np.random.default_rng(seed)
+    low, high = env.action_space.low, env.action_space.high
+    try:
+        frame, _ = env.reset(seed=seed)
+        stack = deque([frame] * frame_stack, maxlen=frame_stack)
+        total, done = 0.0, False
+        while not done:
+            if frames_out is not None:
+                frames_out.append(frame)
+            if policy is None:
+                action = rng.uniform(low, high).astype(np.float32)
+            else:
+                action = np.clip(policy(np.concatenate(stack, axis=-1)), low, high)
+            frame, reward, terminated, truncated, _ = env.step(action)
+            stack.append(frame)
+            total += reward
+            done = terminated or truncated
+        return total
+    finally:
+        env.close()
+
+
+def evaluate(policy: PixelPolicy | None, task: str, preset: str, seeds: Sequence[int], size: int = 64,
+             frame_stack: int = 3, max_steps: int | None = None) -> dict:
+    """Mean and std return over one episode per seed."""
+    returns = [episode_return(policy, task, preset, s, size, frame_stack, max_steps) for s in seeds]
+    return {"mean": float(np.mean(returns)), "std": float(np.std(returns)), "returns": returns,
+            "seeds": list(seeds)}

@@ -1,0 +1,108 @@
+"""`masklam policy train|eval`: latent-action policies from a recorded dataset and a trained LAM (DESIGN.md 6)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from actors.envs import make_env
+from actors.shards import ShardReader, atomic_write_bytes
+from learner.checkpoint import load_latest
+from learner.policy.checkpoint import load_policy
+from learner.policy.labels import LatentLabeller
+from learner.policy.rollout import episode_return, evaluate
+from learner.policy.train import FRAME_STACK, train_policy
+from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
+from masklam.preview import write_gif
+from masklam.ray_runtime import ensure_ray
+
+
+def load_chunks(data: str | Path) -> list:
+    chunks = list(ShardReader(data))
+    if not chunks:
+        raise ValueError(f"{data} holds no chunks")
+    return chunks
+
+
+def action_dim_of(task: str) -> int:
+    env = make_env(task, "none")
+    try:
+        return int(env.action_space.shape[0])
+    finally:
+        env.close()
+
+
+def lam_labeller(lam_run: str | Path, method: str, action_dim: int) -> LatentLabeller:
+    """The frozen IDM of `method` from the latest checkpoint of a `masklam train` run directory."""
+    run = Path(lam_run)
+    if not (run / "config.yaml").is_file():
+        raise FileNotFoundError(f"{run} is not a masklam train run (no config.yaml)")
+    train_cfg = load_config(TrainConfig, run / "config.yaml")
+    state = load_latest(run / "checkpoints")
+    if state is None:
+        raise FileNotFoundError(f"no checkpoint in {run / 'checkpoints'}")
+    return LatentLabeller(train_cfg.learner, state["learner"], method, action_dim)
+
+
+def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> dict:
+    console = console or Console(stderr=True)
+    out = Path(cfg.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out)
+    chunks = load_chunks(cfg.data)
+    task, preset = chunks[0].task, chunks[0].preset
+    action_dim = action_dim_of(task)
+    if cfg.method == "bc":
+        labeller, target_dim = None, action_dim
+    else:
+        if cfg.lam_run is None:
+            raise ValueError(f"method {cfg.method!r} labels with a trained LAM: set lam_run (a masklam train run)")
+        labeller = lam_labeller(cfg.lam_run, cfg.method, action_dim)
+        target_dim = labeller.latent_dim
+    console.print(f"[bold]policy[/] {cfg.method} on {task}/{preset}: {len(chunks)} chunks from {cfg.data}")
+    started = ensure_ray(cfg.ray_address, 1)
+    try:
+        stats = train_policy(chunks, out, cfg.policy, labeller, target_dim, action_dim,
+                             {"task": task, "preset": preset, "method": cfg.method}, log=console.print)
+    finally:
+        if started:
+            import ray
+
+            ray.shutdown()
+    p = cfg.policy
+    seeds = list(range(p.eval_seed, p.eval_seed + p.eval_episodes))
+    console.print(f"evaluating on {len(seeds)} episodes (seeds {seeds[0]}..{seeds[-1]})")
+    module, _ = load_policy(out / "policy.pt")
+    returns = evaluate(module.act, task, preset, seeds, chunks[0].frames.shape[1], FRAME_STACK, p.eval_max_steps)
+    results = {"method": cfg.method, "task": task, "preset": preset, "return": returns, "train": stats}
+    atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())
+    console.print(f"{cfg.method}: return {returns['mean']:.1f} +/- {returns['std']:.1f}  ->  {out / 'results.json'}")
+    return results
+
+
+def run_policy_eval(cfg: PolicyEvalConfig, console: Console | None = None) -> dict:
+    console = console or Console(stderr=True)
+    module, meta = load_policy(cfg.checkpoint)
+    preset = cfg.preset or meta["preset"]
+    seeds = list(range(cfg.seed, cfg.seed + cfg.episodes))
+    t = time.perf_counter()
+    frames: list[np.ndarray] = []
+    first = episode_return(module.act, meta["task"], preset, seeds[0], meta["size"], meta["frame_stack"],
+                           cfg.max_steps, frames_out=frames)
+    rest = evaluate(module.act, meta["task"], preset, seeds[1:], meta["size"], meta["frame_stack"],
+                    cfg.max_steps)["returns"] if len(seeds) > 1 else []
+    returns = [first, *rest]
+    gif = Path(cfg.gif) if cfg.gif else Path(cfg.checkpoint).with_name(f"rollout_{meta['task']}_{preset}.gif")
+    write_gif(frames[:cfg.gif_frames], gif, scale=3)
+    result = {"checkpoint": str(cfg.checkpoint), "method": meta.get("method"), "task": meta["task"],
+              "preset": preset, "seeds": seeds, "returns": returns, "mean": float(np.mean(returns)),
+              "std": float(np.std(returns)), "seconds": time.perf_counter() - t, "gif": str(gif)}
+    console.print(f"{meta.get('method')} on {meta['task']}/{preset}: return {result['mean']:.1f} +/- "
+                  f"{result['std']:.1f} over {len(returns)} episodes; GIF {gif}")
+    return result
+
+

@@ -1,0 +1,93 @@
+"""One Ray Tune trial: (task, method, seed, label budget) -> LAM offline -> frozen probe -> policy -> returns.
+
+Each stage keeps its output in the trial's own work directory (<out>/<name>/work/<trial key>/), which does not
+depend on Tune's session folders, so a trial restarted by `Tuner.restore` resumes its LAM from the last
+checkpoint and skips the stages it already finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from actors.shards import ShardReader, atomic_write_bytes
+from learner.online import OnlineLAMLearner
+from learner.policy.checkpoint import load_policy
+from learner.policy.labels import LatentLabeller
+from learner.policy.rollout import evaluate
+from learner.policy.train import FRAME_STACK, train_policy
+from masklam.config import TuneGridConfig, from_dict
+from masklam.heldout import frozen_probe_nmse
+
+
+def trial_key(task: str, method: str, seed: int, budget: int) -> str:
+    return f"{task}-{method}-s{seed}-n{budget}"
+
+
+def eval_seeds(grid: TuneGridConfig) -> list[int]:
+    p = grid.policy
+    return list(range(p.eval_seed, p.eval_seed + p.eval_episodes))
+
+
+def run_trial(params: dict) -> dict:
+    """The Tune function trainable: reports one final result with probe_nmse and the return."""
+    from ray import tune
+
+    metrics = run_trial_stages(params)
+    tune.report(metrics)
+    return metrics
+
+
+def run_trial_stages(params: dict) -> dict:
+    grid = from_dict(TuneGridConfig, params["grid"])
+    task, method, seed, budget = params["task"], params["method"], int(params["seed"]), int(params["label_budget"])
+    work = Path(params["work_dir"]) / trial_key(task, method, seed, budget)
+    work.mkdir(parents=True, exist_ok=True)
+    done = work / "metrics.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    chunks = list(ShardReader(grid.data[task]))
+    action_dim = int(chunks[0].actions.shape[1])
+    metrics: dict = {"task": task, "method": method, "seed": seed, "label_budget": budget}
+    labeller, target_dim = None, action_dim
+    if method != "bc":
+        lam_cfg = dataclasses.replace(grid.lam, methods=[method], seed=seed, device="auto")
+        state = _train_lam(lam_cfg, action_dim, grid, task, work / "lam")
+        metrics["lam_updates"] = state["updates"]
+        metrics["probe_nmse"] = _probe(lam_cfg, state, action_dim, grid, task)[method]
+        labeller = LatentLabeller(lam_cfg, state, method, action_dim)
+        target_dim = labeller.latent_dim
+    policy_cfg = dataclasses.replace(grid.policy, seed=seed, decoder_transitions=budget)
+    stats = train_policy(chunks, work / "policy", policy_cfg, labeller, target_dim, action_dim,
+                         {"task": task, "preset": chunks[0].preset, "method": method, "seed": seed})
+    module, _ = load_policy(work / "policy" / "policy.pt")
+    returns = evaluate(module.act, task, chunks[0].preset, eval_seeds(grid), int(chunks[0].frames.shape[1]),
+                       FRAME_STACK, grid.policy.eval_max_steps)
+    metrics.update(return_mean=returns["mean"], return_std=returns["std"], returns=returns["returns"],
+                   bc_loss_last=stats["bc_loss_last"], decoder_mse_val=stats.get("decoder_mse_val"),
+                   policy_checkpoint=str(work / "policy" / "policy.pt"))
+    atomic_write_bytes(done, json.dumps(metrics, indent=1).encode())
+    return metrics
+
+
+def _train_lam(cfg, action_dim: int, grid: TuneGridConfig, task: str, ckpt_dir: Path) -> dict:
+    learner = OnlineLAMLearner(cfg, action_dim, queue=None, checkpoint_dir=str(ckpt_dir),
+                               checkpoint_every=max(1, grid.lam_updates // 4), resume=True, min_blocks=1)
+    learner.load_shards(grid.data[task])
+    while learner.updates() < grid.lam_updates:
+        learner.train(min(50, grid.lam_updates - learner.updates()))
+    learner.checkpoint()
+    return learner.state()["learner"]
+
+
+def _probe(cfg, state: dict, action_dim: int, grid: TuneGridConfig, task: str) -> dict[str, float]:
+    """Frozen probe on the held-out dataset: episodes alternate between the fit and the score halves."""
+    chunks = list(ShardReader(grid.heldout[task]))
+    episodes = sorted({c.episode_id for c in chunks})
+    if len(episodes) < 2:
+        raise ValueError(f"the held-out dataset {grid.heldout[task]} needs at least 2 episodes for the probe")
+    fit_ids = set(episodes[::2])
+    fit = [c for c in chunks if c.episode_id in fit_ids]
+    test = [c for c in chunks if c.episode_id not in fit_ids]
+    return frozen_probe_nmse(cfg, state, action_dim, fit, test, grid.probe_blocks // 2)
