@@ -241,6 +241,9 @@ class TuneGridConfig:
     """Ray CPUs per trial (trials run concurrently as the cluster allows)."""
     gpus_per_trial: float = 0.0
     """Ray GPUs per trial."""
+    data_cpus: float = 1.0
+    """Ray CPUs kept free of trials for the trials' Ray Data tasks: RLlib's parquet reader lists files with a task
+    that always asks for 1 CPU, so a cluster filled with trials would never run it."""
     name: str = "tune"
     """Experiment name: results go to <out>/<name>/."""
     out: str = "runs/tune"

@@ -10,11 +10,11 @@ import numpy as np
 from rich.console import Console
 
 from actors.envs import make_env
+from actors.evaluation import episode_return, evaluate
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.labels import LatentLabeller
-from learner.policy.rollout import episode_return, evaluate
 from learner.policy.train import FRAME_STACK, train_policy
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif

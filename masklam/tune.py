@@ -12,8 +12,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from actors.evaluation import evaluate
 from actors.shards import ShardReader
-from learner.policy.rollout import evaluate
 from learner.policy.train import FRAME_STACK
 from masklam.config import TuneGridConfig, save_config, to_dict
 from masklam.ray_runtime import ensure_ray
@@ -35,6 +35,16 @@ def _check_inputs(cfg: TuneGridConfig) -> None:
         raise ValueError("methods, seeds and label_budgets must each list at least one value")
 
 
+def max_concurrent_trials(cfg: TuneGridConfig) -> int:
+    """As many trials as fit in the cluster's CPUs once `data_cpus` are set aside (at least one)."""
+    import ray
+
+    cpus = float(ray.cluster_resources().get("CPU", 1.0))
+    if cfg.cpus_per_trial <= 0:
+        return max(1, int(cpus))
+    return max(1, int((cpus - cfg.data_cpus) // cfg.cpus_per_trial))
+
+
 def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
     from ray import tune
 
@@ -45,6 +55,9 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
     save_config(cfg, exp_dir, "grid.yaml")
     started = ensure_ray(cfg.ray_address, max(1, int(cfg.cpus_per_trial)))
     try:
+        concurrent = max_concurrent_trials(cfg)
+        console.print(f"[bold]tune[/] at most {concurrent} trial(s) at once ({cfg.cpus_per_trial} CPU each, "
+                      f"{cfg.data_cpus} CPU kept for Ray Data)")
         trainable = tune.with_resources(run_trial, {"cpu": cfg.cpus_per_trial, "gpu": cfg.gpus_per_trial})
         t0 = time.perf_counter()
         if cfg.resume:
@@ -60,7 +73,8 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
                            "task": tune.grid_search(list(cfg.data)), "method": tune.grid_search(cfg.methods),
                            "seed": tune.grid_search(cfg.seeds), "label_budget": tune.grid_search(cfg.label_budgets)}
             tuner = tune.Tuner(trainable, param_space=param_space,
-                               tune_config=tune.TuneConfig(metric=METRIC, mode="max"),
+                               tune_config=tune.TuneConfig(metric=METRIC, mode="max",
+                                                           max_concurrent_trials=concurrent),
                                run_config=tune.RunConfig(name=cfg.name, storage_path=str(exp_dir.parent),
                                                          failure_config=tune.FailureConfig(max_failures=1),
                                                          verbose=1))

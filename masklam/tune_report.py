@@ -37,9 +37,7 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
         expert = base["expert"]["mean"] if base["expert"] else None
         budgets = sorted({n for (t, _, n) in groups if t == task}) or [0]
         for name in ("random", "expert"):
-            b = base[name]
-            if b is None:
-                continue
+            b = base[name] or {"mean": float("nan"), "std": float("nan")}  # no shipped expert: a row of "-"
             bc = bc_mean.get((task, budgets[0]))
             rows.append({"task": task, "method": name, "label_budget": "", "seeds": "",
                          "probe_nmse": float("nan"), "probe_nmse_std": float("nan"),

@@ -11,11 +11,11 @@ import dataclasses
 import json
 from pathlib import Path
 
+from actors.evaluation import evaluate
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.online import OnlineLAMLearner
 from learner.policy.checkpoint import load_policy
 from learner.policy.labels import LatentLabeller
-from learner.policy.rollout import evaluate
 from learner.policy.train import FRAME_STACK, train_policy
 from masklam.config import TuneGridConfig, from_dict
 from masklam.heldout import frozen_probe_nmse

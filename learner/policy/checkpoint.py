@@ -32,7 +32,10 @@ def load_policy(path: str | Path) -> tuple[PixelPolicyRLModule, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no policy checkpoint at {path}")
-    blob = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:  # truncated or foreign file: say which file, keep the cause
+        raise ValueError(f"{path} is not a readable policy checkpoint: {e}") from e
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise ValueError(f"{path} is not a masklam policy checkpoint (expected format {FORMAT})")
     meta = blob["meta"]

@@ -1,7 +1,7 @@
 """Transitions of recorded shards as policy training data: observation stacks X_t and their targets.
 
 A policy observation is the frame stack X_t = (x_{t-2}, x_{t-1}, x_t) of raw distracted frames, laid out
-uint8 [H, W, 3F] (oldest frame first) exactly as `learner.policy.rollout` builds it online. Blocks of F+1 frames
+uint8 [H, W, 3F] (oldest frame first) exactly as `actors.evaluation` builds it online. Blocks of F+1 frames
 give X_t, X_{t+1} (what the IDM labels from) and the true action a_t.
 """
 

@@ -1,4 +1,4 @@
-"""Deterministic evaluation of pixel policies on the distracting env: fixed seeds, raw frame stacks as input."""
+"""Deterministic evaluation of any pixel policy (a callable): fixed env seeds, raw distracted frame stacks."""
 
 from __future__ import annotations
 

@@ -1,0 +1,23 @@
+import numpy as np
+
+from actors.evaluation import episode_return, evaluate
+
+
+def test_evaluation_is_deterministic_per_seed_and_feeds_the_frame_stack():
+    seen = []
+
+    def policy(obs):
+        seen.append(obs.copy())
+        return np.full(3, 0.5, np.float32)
+
+    frames = []
+    r = episode_return(policy, "hopper", "low", seed=7, size=32, max_steps=6, frames_out=frames)
+    assert len(frames) == len(seen) == 6 and seen[0].shape == (32, 32, 9) and seen[0].dtype == np.uint8
+    # the first observation fills the whole stack; later stacks shift by one frame, newest last
+    np.testing.assert_array_equal(seen[0][..., :3], seen[0][..., 6:])
+    np.testing.assert_array_equal(seen[3][..., 6:], frames[3])
+    np.testing.assert_array_equal(seen[3][..., 3:6], frames[2])
+    assert episode_return(policy, "hopper", "low", seed=7, size=32, max_steps=6) == r
+    rand = evaluate(None, "hopper", "low", seeds=[1, 2], size=32, max_steps=6)
+    assert rand["seeds"] == [1, 2] and len(rand["returns"]) == 2
+    assert evaluate(None, "hopper", "low", seeds=[1, 2], size=32, max_steps=6)["returns"] == rand["returns"]

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from masklam.tune_report import summarise
+
+
+def trial(method, seed, ret, probe=None, n=100, task="halfcheetah"):
+    return {"task": task, "method": method, "seed": seed, "label_budget": n, "return_mean": ret, "probe_nmse": probe}
+
+
+BASE = {"halfcheetah": {"random": {"mean": -300.0, "std": 50.0}, "expert": {"mean": 1000.0, "std": 10.0}}}
+
+
+def test_rows_average_over_seeds_and_normalise_by_bc_and_expert():
+    trials = [trial("bc", 0, 400.0), trial("bc", 1, 600.0), trial("lapo", 0, 100.0, 0.8), trial("lapo", 1, 300.0, 0.6),
+              trial("masklam", 0, 400.0, 0.3), trial("masklam", 1, 400.0, 0.1)]
+    rows, ratios = summarise(trials, BASE)
+    by = {r["method"]: r for r in rows}
+    assert list(by) == ["random", "expert", "bc", "lapo", "masklam"]
+    assert by["lapo"]["return"] == 200.0 and by["lapo"]["return_std"] == 100.0 and by["lapo"]["seeds"] == "0,1"
+    assert by["lapo"]["probe_nmse"] == pytest.approx(0.7) and by["lapo"]["probe_nmse_std"] == pytest.approx(0.1)
+    assert by["bc"]["return_norm_bc"] == pytest.approx(1.0)
+    assert by["masklam"]["return_norm_bc"] == pytest.approx(0.8)  # 400 / mean BC 500
+    assert by["masklam"]["return_norm_expert"] == pytest.approx(0.4)
+    assert by["random"]["return_norm_bc"] == pytest.approx(-0.6) and np.isnan(by["bc"]["probe_nmse"])
+    assert ratios == {"halfcheetah/n100": pytest.approx(2.0)}
+
+
+def test_budgets_are_separate_rows_and_missing_pieces_stay_nan():
+    trials = [trial("lapo", 0, 100.0, n=10), trial("masklam", 0, 50.0, n=10), trial("lapo", 0, 100.0, n=50)]
+    rows, ratios = summarise(trials, {"halfcheetah": {"random": {"mean": 0.0, "std": 0.0}, "expert": None}})
+    lapo = [r for r in rows if r["method"] == "lapo"]
+    assert [r["label_budget"] for r in lapo] == [10, 50]
+    assert all(np.isnan(r["return_norm_bc"]) and np.isnan(r["return_norm_expert"]) for r in lapo)
+    assert np.isnan(next(r for r in rows if r["method"] == "expert")["return"])  # still listed, as "-"
+    assert ratios == {"halfcheetah/n10": pytest.approx(0.5)}  # no masklam at N=50, so no ratio there
