@@ -144,6 +144,16 @@ class QuickstartConfig:
     """The preview stage."""
     train: TrainConfig = field(default_factory=TrainConfig)
     """The online LAM training stage (LAPO and MaskLAM side by side) and its frozen probe."""
+    policy_methods: list[str] = field(default_factory=lambda: ["bc", "lapo", "masklam"])
+    """Latent-action policies trained on the collected dataset (`bc`: all true labels; LAM methods: latents of the
+    trained LAM + decoder); an empty list skips the stage."""
+    policy_labels: int = 1000
+    """N labelled transitions for the latent policies' decoders."""
+    policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)
+    """Latent BC, decoder and evaluation of the policy stage."""
+    budget_minutes: float | None = None
+    """Scale the whole job to about this many minutes (None: the config as written, ~8 minutes on 2 CPU cores).
+    Online LAM training gets 40% of it; collected steps and BC iterations grow with it."""
     runs_dir: str = "runs"
     """Each quickstart writes runs/<timestamp>/."""
 

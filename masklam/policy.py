@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from actors.evaluation import episode_return, evaluate
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
+from learner.policy.config import LatentPolicyConfig
 from learner.policy.labels import LatentLabeller
 from learner.policy.train import FRAME_STACK, train_policy
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
@@ -106,3 +108,25 @@ def run_policy_eval(cfg: PolicyEvalConfig, console: Console | None = None) -> di
     return result
 
 
+
+
+def run_policy_comparison(data: str | Path, lam_run: str | Path, methods: list[str], policy: LatentPolicyConfig,
+                          labels: int, out: str | Path, console: Console) -> dict:
+    """Train and evaluate one policy per method on the same data and seeds, plus the random policy's return.
+
+    Used by the quickstart: `bc` clones all true actions; LAM methods label with their frozen IDM from `lam_run`
+    and fit the decoder on `labels` labelled transitions.
+    """
+    out = Path(out)
+    results: dict[str, dict] = {}
+    for method in methods:
+        console.rule(f"latent policy: {method}")
+        cfg = PolicyTrainConfig(data=str(data), method=method, lam_run=None if method == "bc" else str(lam_run),
+                                policy=dataclasses.replace(policy, decoder_transitions=labels),
+                                out=str(out / method))
+        results[method] = run_policy_train(cfg, console)
+    first = load_chunks(data)[0]
+    seeds = list(range(policy.eval_seed, policy.eval_seed + policy.eval_episodes))
+    rnd = evaluate(None, first.task, first.preset, seeds, first.frames.shape[1], FRAME_STACK, policy.eval_max_steps)
+    console.print(f"random: return {rnd['mean']:.1f} +/- {rnd['std']:.1f}")
+    return {"methods": results, "random": rnd, "labels": labels, "seeds": seeds}

@@ -62,7 +62,7 @@ def _row(cells) -> str:
 
 
 def write_report(run_dir: Path, hardware: str, collect: dict, train: dict, stage_seconds: dict[str, float],
-                 expert_card: dict | None) -> Path:
+                 expert_card: dict | None, policies: dict | None = None) -> Path:
     """Assemble report.md from the stages' own outputs (nothing here is re-measured or invented)."""
     plot = plot_probe(read_scalars(run_dir / "train" / "tensorboard"), train["probe_nmse"], train["methods"],
                       run_dir / "probe.png")
@@ -86,16 +86,66 @@ def write_report(run_dir: Path, hardware: str, collect: dict, train: dict, stage
         lines += ["", f"probe_ratio = lapo / masklam = **{train['probe_ratio']:.3f}** (the paper reports up to 3.51 "
                   "at far larger budgets)"]
     lines += ["", f"![probe curves]({plot.name})", "", "## Returns", ""]
-    if expert_card:
-        lines += [_row(["policy", "return (mean +/- std)", "episodes"]), _row(["---"] * 3),
-                  _row([f"expert ({expert_card['algorithm']}, {expert_card['env_steps']} env steps)",
-                        f"{expert_card['return_mean']} +/- {expert_card['return_std']}",
-                        expert_card["eval_episodes"]]), ""]
-    lines += ["Latent-action policies (latent BC, decoder, PPO) are not part of the quickstart yet, so there is no "
-              "LAM returns table in this report.", "", "## Resolved config", "", "```yaml",
-              (run_dir / "config.yaml").read_text().rstrip(), "```", ""]
+    if policies and "policies" in stage_seconds:
+        lines.insert(lines.index("## Segmentation") - 1, _row([
+            "latent policies (" + ", ".join(policies["methods"]) + ")", f"{stage_seconds['policies']:.0f}",
+            f"label, RLlib BC, decoder and {len(policies['seeds'])} evaluation episodes each"]))
+    lines += returns_section(policies, expert_card, run_dir)
+    lines += ["", "## Resolved config", "", "```yaml", (run_dir / "config.yaml").read_text().rstrip(), "```", ""]
     path = run_dir / "report.md"
     atomic_write_bytes(path, "\n".join(lines).encode())
+    return path
+
+
+def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Path) -> list[str]:
+    """The returns table (random, expert, BC on all labels, each latent policy) and its plot."""
+    rows: list[tuple[str, float, float, str]] = []  # name, mean, std, episodes
+    if policies:
+        rnd = policies["random"]
+        rows.append(("random", rnd["mean"], rnd["std"], str(len(rnd["returns"]))))
+    if expert_card:
+        rows.append((f"expert ({expert_card['algorithm']}, {expert_card['env_steps']} env steps, state input)",
+                     expert_card["return_mean"], expert_card["return_std"], str(expert_card["eval_episodes"])))
+    if not policies:
+        return ([_row(["policy", "return (mean +/- std)", "episodes"]), _row(["---"] * 3)]
+                + [_row([n, f"{m:.1f} +/- {s:.1f}", e]) for n, m, s, e in rows]
+                + ["", "The latent-policy stage was skipped (policy_methods is empty)."])
+    for method, res in policies["methods"].items():
+        label = "bc (all true labels)" if method == "bc" else f"{method} (latent BC + decoder, N={policies['labels']})"
+        rows.append((label, res["return"]["mean"], res["return"]["std"], str(len(res["return"]["returns"]))))
+    bc = policies["methods"].get("bc", {}).get("return", {}).get("mean")
+    expert = expert_card["return_mean"] if expert_card else None
+    lines = [_row(["policy", "return (mean +/- std)", "return_norm_bc", "return_norm_expert", "episodes"]),
+             _row(["---"] * 5)]
+    for name, mean, std, eps in rows:
+        nb = f"{mean / bc:.3f}" if bc else "-"
+        ne = f"{mean / expert:.3f}" if expert else "-"
+        lines.append(_row([name, f"{mean:.1f} +/- {std:.1f}", nb, ne, eps]))
+    res = policies["methods"]
+    if "lapo" in res and "masklam" in res and res["lapo"]["return"]["mean"]:
+        ratio = res["masklam"]["return"]["mean"] / res["lapo"]["return"]["mean"]
+        lines += ["", f"return_ratio = masklam / lapo = **{ratio:.3f}** (raw returns; HalfCheetah returns can be "
+                  "negative, so read it with the table)"]
+    lines += ["", f"Deterministic policies, evaluation env seeds {policies['seeds'][0]}..{policies['seeds'][-1]}, "
+              "test-split backgrounds, the dataset's preset. Policies see only raw distracted frames.", "",
+              f"![returns]({plot_returns(rows, run_dir / 'returns.png').name})"]
+    return lines
+
+
+def plot_returns(rows: list[tuple[str, float, float, str]], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.bar(range(len(rows)), [r[1] for r in rows], yerr=[r[2] for r in rows], capsize=4)
+    ax.set_xticks(range(len(rows)), [r[0].split(" (")[0] for r in rows])
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set(ylabel="episode return", title="returns (mean +/- std over episodes)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
     return path
 
 

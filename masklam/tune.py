@@ -7,6 +7,7 @@ finished trials and resuming unfinished ones from their own checkpoints.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
 
     console = console or Console(stderr=True)
     _check_inputs(cfg)
+    # Trials run in their own working directories: hand them absolute dataset paths.
+    cfg = dataclasses.replace(cfg, data={t: str(Path(p).resolve()) for t, p in cfg.data.items()},
+                              heldout={t: str(Path(p).resolve()) for t, p in cfg.heldout.items()})
     exp_dir = (Path(cfg.out) / cfg.name).resolve()
     exp_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, exp_dir, "grid.yaml")

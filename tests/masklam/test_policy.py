@@ -58,7 +58,8 @@ def test_policy_train_errors_are_clear(dataset, tmp_path, capsys):
     assert "no policy checkpoint" in capsys.readouterr().err
 
 
-def test_tune_grid_writes_one_table_and_restores(dataset, tmp_path, ray_local):
+def test_tune_grid_writes_one_table_and_restores(dataset, tmp_path, ray_local, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative dataset path must survive Tune's per-trial working directories
     heldout = tmp_path / "heldout"
     assert main(["collect", "--task", "hopper", "--preset", "low", "--actors", "1", "--steps", "80", "--out",
                  str(heldout), "--segmentation", "off", "--set", "actor.chunk_len=24", "--set", "env.split=test",
@@ -66,7 +67,7 @@ def test_tune_grid_writes_one_table_and_restores(dataset, tmp_path, ray_local):
     grid = tmp_path / "grid.yaml"
     grid.write_text(f"""
 data: {{hopper: {dataset}}}
-heldout: {{hopper: {heldout}}}
+heldout: {{hopper: heldout}}
 methods: [bc, lapo, masklam_gt]
 seeds: [0]
 label_budgets: [40]

@@ -1,4 +1,5 @@
-"""`masklam quickstart` end to end on a tiny budget: preview, collect with served masks, online training, report."""
+"""`masklam quickstart` end to end on a tiny budget: preview, collect with served masks, online training, latent
+policies, report."""
 
 import json
 
@@ -15,7 +16,11 @@ TINY = ["--task", "hopper", "--steps", "200", "--set", "preview.frames=6", "--se
         "--set", "train.updates_per_call=3", "--set", "train.learner.batch_size=4",
         "--set", "train.learner.model.channels=[4, 8]", "--set", "train.learner.model.latent_dim=16",
         "--set", "train.actor.chunk_len=24", "--set", "train.heldout.steps=120", "--set", "train.heldout.blocks=128",
-        "--set", "train.checkpoint_every=3"]
+        "--set", "train.checkpoint_every=3", "--set", "policy.bc_iterations=1",
+        "--set", "policy.bc_batches_per_iteration=2", "--set", "policy.batch_size=8",
+        "--set", "policy.model.channels=[4, 8]", "--set", "policy.model.feature_dim=16",
+        "--set", "policy.decoder_steps=5", "--set", "policy.eval_episodes=1", "--set", "policy.eval_max_steps=15",
+        "--set", "policy_labels=50"]
 
 
 def test_quickstart_writes_a_report(tmp_path, capsys):
@@ -23,10 +28,14 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     report = (run_dir / "report.md").read_text()
     for needle in ("## Throughput per stage", "frames/s", "updates/s", "Served mask IoU", "probe_ratio",
-                   "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:"):
+                   "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:",
+                   "| random |", "| bc (all true labels) |", "| masklam (latent BC + decoder, N=50) |",
+                   "return_ratio = masklam / lapo", "latent policies (bc, lapo, masklam)"):
         assert needle in report, needle
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert set(summary["stage_seconds"]) == {"preview", "collect", "train"}
+    assert set(summary["stage_seconds"]) == {"preview", "collect", "train", "policies"}
+    assert summary["policies"]["methods"]["masklam"]["train"]["decoder_transitions"] == 50
+    assert Image.open(run_dir / "returns.png").size[0] > 500
     assert Image.open(run_dir / "probe.png").size[0] > 500
     gif = Image.open(run_dir / "served_masks.gif")
     assert gif.n_frames > 1
