@@ -95,7 +95,8 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "preset": ("collect.env.preset", str, "distractor preset"),
         "steps": ("collect.steps", int, "env steps to collect"),
         "train-minutes": ("train.minutes", float, "wall-clock budget of the online training stage"),
-        "budget-minutes": ("budget_minutes", float, "scale the whole job to about this many minutes")},
+        "budget-minutes": ("budget_minutes", float, "scale the whole job to about this many minutes"),
+        "resume": ("resume", str, "finish an interrupted run: its runs/<timestamp> directory")},
         "The main job on the embedded default: preview, collect with served masks, train LAPO and MaskLAM online, "
         "then latent-action policies evaluated on returns; writes runs/<timestamp>/report.md."),
 }

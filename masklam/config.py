@@ -156,6 +156,8 @@ class QuickstartConfig:
     Online LAM training gets 40% of it; collected steps and BC iterations grow with it."""
     runs_dir: str = "runs"
     """Each quickstart writes runs/<timestamp>/."""
+    resume: str | None = None
+    """A runs/<timestamp>/ directory of an interrupted quickstart to finish (its saved config is used)."""
 
 
 @dataclass

@@ -1,23 +1,30 @@
 """`masklam quickstart`: the main job on the embedded default: preview, a short distracted dataset with masks from
 the local segmentation service, LAPO and MaskLAM trained side by side online and scored by a frozen probe, then
-latent-action policies (and BC on true labels) trained on the dataset and evaluated on returns."""
+latent-action policies (and BC on true labels) trained on the dataset and evaluated on returns.
+
+Each stage leaves its own completion record in the run directory (preview files, data/summary.json,
+train/results.json, policy/<method>/policy.pt), so `--resume runs/<timestamp>` after Ctrl-C skips finished stages,
+resumes LAM training from its last checkpoint and only redoes what was cut.
+"""
 
 from __future__ import annotations
 
 import json
 import platform
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
+from actors.shards import atomic_write_bytes
 from masklam.collect import run_collect
-from masklam.config import QuickstartConfig, save_config
+from masklam.config import QuickstartConfig, load_config, save_config
 from masklam.policy import run_policy_comparison
 from masklam.preview import run_preview
 from masklam.report import load_expert_card, write_report
 from masklam.train import run_train
-
 
 DEFAULT_MINUTES = 8.0  # the shipped config's wall time on 2 CPU cores
 
@@ -33,8 +40,17 @@ def scale_to_budget(cfg: QuickstartConfig) -> None:
     cfg.policy.bc_iterations = int(cfg.policy.bc_iterations * f)
 
 
-def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Path:
-    console = console or Console(stderr=True)
+def prepare_run(cfg: QuickstartConfig, console: Console) -> tuple[QuickstartConfig, Path]:
+    """A new runs/<timestamp>/ with the resolved config, or the interrupted run named by `resume` (its saved
+    config wins, so a resumed run finishes exactly what was started)."""
+    if cfg.resume:
+        run_dir = Path(cfg.resume)
+        if not (run_dir / "config.yaml").is_file():
+            raise FileNotFoundError(f"{run_dir} is not a quickstart run directory (no config.yaml)")
+        saved = load_config(QuickstartConfig, run_dir / "config.yaml")
+        saved.resume = str(run_dir)
+        console.rule(f"masklam quickstart: resuming {run_dir}")
+        return saved, run_dir
     scale_to_budget(cfg)
     run_dir = Path(cfg.runs_dir) / time.strftime("%Y%m%d-%H%M%S")
     cfg.collect.out = str(run_dir / "data")
@@ -48,37 +64,87 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
         cfg.collect.policy.kind = "random"
     save_config(cfg, run_dir)
     console.rule(f"masklam quickstart -> {run_dir}")
-    seconds: dict[str, float] = {}
-    t = time.perf_counter()
-    png, gif = run_preview(cfg.preview)
-    seconds["preview"] = time.perf_counter() - t
+    return cfg, run_dir
+
+
+class StageClock:
+    """Wall seconds per stage, kept in stage_seconds.json so a resumed run reports the time each stage took."""
+
+    def __init__(self, run_dir: Path):
+        self.path = run_dir / "stage_seconds.json"
+        self.seconds: dict[str, float] = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def run(self, name: str, fn: Callable[[], object]) -> object:
+        t = time.perf_counter()
+        out = fn()
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+        atomic_write_bytes(self.path, json.dumps(self.seconds).encode())
+        return out
+
+
+def _collect_stage(cfg: QuickstartConfig, console: Console) -> dict:
+    out = Path(cfg.collect.out)
+    if (out / "summary.json").exists():
+        console.print(f"[green]collect[/] already done: {out}")
+        return json.loads((out / "summary.json").read_text())
+    if out.exists():  # cut short: a few seconds of data, cheaper to record again than to stitch
+        console.print(f"[yellow]collect[/] was interrupted; recording {out} again")
+        shutil.rmtree(out)
+    return run_collect(cfg.collect, console)
+
+
+def _train_stage(cfg: QuickstartConfig, console: Console) -> dict:
+    out = Path(cfg.train.out)
+    if (out / "results.json").exists():
+        console.print(f"[green]online LAM training[/] already done: {out / 'results.md'}")
+        return json.loads((out / "results.json").read_text())
+    cfg.train.resume = (out / "checkpoints").is_dir()
+    return run_train(cfg.train, console)
+
+
+def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Path:
+    console = console or Console(stderr=True)
+    cfg, run_dir = prepare_run(cfg, console)
+    try:
+        return _run_stages(cfg, run_dir, console)
+    except KeyboardInterrupt:
+        # every stage stops what it started (actors, service, Ray) on its way out; say how to go on
+        console.print(f"[yellow]quickstart interrupted[/]; continue with: masklam quickstart --resume {run_dir}")
+        raise
+
+
+def _run_stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
+    clock = StageClock(run_dir)
+    png, gif = Path(cfg.preview.out) / "preview.png", Path(cfg.preview.out) / "preview.gif"
+    if not (png.exists() and gif.exists()):
+        png, gif = clock.run("preview", lambda: run_preview(cfg.preview))
     console.print(f"[green]preview[/] {png} and {gif}")
-    t = time.perf_counter()
-    summary = run_collect(cfg.collect, console)
-    seconds["collect"] = time.perf_counter() - t
+    summary = clock.run("collect", lambda: _collect_stage(cfg, console))
     console.rule("online LAM training")
-    t = time.perf_counter()
-    results = run_train(cfg.train, console)
-    seconds["train"] = time.perf_counter() - t
+    results = clock.run("train", lambda: _train_stage(cfg, console))
     policies = None
     if cfg.policy_methods:
-        t = time.perf_counter()
-        policies = run_policy_comparison(cfg.collect.out, cfg.train.out, cfg.policy_methods, cfg.policy,
-                                         cfg.policy_labels, run_dir / "policy", console)
-        seconds["policies"] = time.perf_counter() - t
+        policies = clock.run("policies", lambda: run_policy_comparison(
+            cfg.collect.out, cfg.train.out, cfg.policy_methods, cfg.policy, cfg.policy_labels, run_dir / "policy",
+            console))
+    seconds = clock.seconds
     hardware = results.get("hardware") or platform.machine()
     report = {"run_dir": str(run_dir), "hardware": hardware, "stage_seconds": seconds,
               "preview_png": str(png), "preview_gif": str(gif), "collect": summary, "train": results,
               "policies": policies}
-    (run_dir / "summary.json").write_text(json.dumps(report, indent=1))
-    report_md = write_report(run_dir, hardware, summary, results, seconds, load_expert_card(cfg.collect.env.task),
+    atomic_write_bytes(run_dir / "summary.json", json.dumps(report, indent=1).encode())
+    write_report(run_dir, hardware, summary, results, seconds, load_expert_card(cfg.collect.env.task),
                              policies)
     console.rule("done")
     iou = "n/a" if summary["mask_iou"] is None else f"{summary['mask_iou']:.3f}"
-    console.print(f"dataset: {summary['out']}  ({summary['transitions']} transitions, "
-                  f"{summary['actor_fps']:.0f} frames/s)\nserved mask IoU vs simulator: {iou}\n"
-                  f"probe_nmse (held-out): "
-                  + ", ".join(f"{m} {v:.3f}" for m, v in results["probe_nmse"].items())
-                  + (f"; probe_ratio {results['probe_ratio']:.2f}" if "probe_ratio" in results else "")
-                  + f"\nreport:  {report_md}\nresults: {run_dir / 'train' / 'results.md'}\npreview: {png}\nconfig:  {run_dir / 'config.yaml'}")
+    lines = [f"dataset: {summary['out']}  ({summary['transitions']} transitions, {summary['actor_fps']:.0f} frames/s)",
+             f"served mask IoU vs simulator: {iou}",
+             "probe_nmse (held-out): " + ", ".join(f"{m} {v:.3f}" for m, v in results["probe_nmse"].items())
+             + (f"; probe_ratio {results['probe_ratio']:.2f}" if "probe_ratio" in results else "")]
+    if policies:
+        lines.append("returns: " + ", ".join(f"{m} {r['return']['mean']:.1f}" for m, r in policies["methods"].items())
+                     + f", random {policies['random']['mean']:.1f}")
+    lines += [f"report:  {run_dir / 'report.md'}", f"results: {run_dir / 'train' / 'results.md'}",
+              f"preview: {png}", f"config:  {run_dir / 'config.yaml'}", f"wall time: {sum(seconds.values()):.0f} s"]
+    console.print("\n".join(lines))
     return run_dir

@@ -40,3 +40,18 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
     gif = Image.open(run_dir / "served_masks.gif")
     assert gif.n_frames > 1
     assert "report.md" in capsys.readouterr().err.replace("\n", "")  # the final summary names the report
+    # an interrupted run (here: cut after the policy stage, before the report) finishes with --resume
+    for name in ("report.md", "summary.json"):
+        (run_dir / name).unlink()
+    (run_dir / "train" / "results.json").unlink()
+    assert main(["quickstart", "--resume", str(run_dir)]) == 0
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "collect already done" in err and "resumed from update" in err
+    assert "policy already trained" in err and (run_dir / "report.md").exists()
+    assert set(json.loads((run_dir / "summary.json").read_text())["stage_seconds"]) == \
+        {"preview", "collect", "train", "policies"}
+
+
+def test_quickstart_resume_needs_a_run_directory(tmp_path, capsys):
+    assert main(["quickstart", "--resume", str(tmp_path)]) == 1
+    assert "not a quickstart run directory" in capsys.readouterr().err
