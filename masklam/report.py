@@ -9,6 +9,7 @@ import numpy as np
 
 from actors.shards import ShardReader, atomic_write_bytes
 from masklam.preview import outline, write_gif
+from masklam.tune_report import normalised
 
 GIF_SCALE = 3
 
@@ -115,17 +116,22 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
         rows.append((label, res["return"]["mean"], res["return"]["std"], str(len(res["return"]["returns"]))))
     bc = policies["methods"].get("bc", {}).get("return", {}).get("mean")
     expert = expert_card["return_mean"] if expert_card else None
-    lines = [_row(["policy", "return (mean +/- std)", "return_norm_bc", "return_norm_expert", "episodes"]),
-             _row(["---"] * 5)]
+    rnd = policies["random"]["mean"]
+    lines = [_row(["policy", "return (mean +/- std)", "return_norm_bc", "return_gain_bc", "return_norm_expert",
+                   "episodes"]), _row(["---"] * 6)]
     for name, mean, std, eps in rows:
-        nb = f"{mean / bc:.3f}" if bc else "-"
-        ne = f"{mean / expert:.3f}" if expert else "-"
-        lines.append(_row([name, f"{mean:.1f} +/- {std:.1f}", nb, ne, eps]))
+        cells = [normalised([mean], bc)[0], normalised([mean], bc, rnd)[0], normalised([mean], expert)[0]]
+        lines.append(_row([name, f"{mean:.1f} +/- {std:.1f}", *(f"{c:.3f}" if np.isfinite(c) else "-" for c in cells),
+                           eps]))
     res = policies["methods"]
-    if "lapo" in res and "masklam" in res and res["lapo"]["return"]["mean"]:
-        ratio = res["masklam"]["return"]["mean"] / res["lapo"]["return"]["mean"]
-        lines += ["", f"return_ratio = masklam / lapo = **{ratio:.3f}** (raw returns; HalfCheetah returns can be "
-                  "negative, so read it with the table)"]
+    if "lapo" in res and "masklam" in res:
+        m, lp = res["masklam"]["return"]["mean"], res["lapo"]["return"]["mean"]
+        raw = f"{m / lp:.3f}" if lp > 0 else "- (lapo's return is not positive)"
+        over = f"{(m - rnd) / (lp - rnd):.3f}" if lp > rnd else "- (lapo does not beat random)"
+        lines += ["", f"return_ratio = masklam / lapo = **{raw}**; above the random policy, (masklam - random) / "
+                  f"(lapo - random) = **{over}**"]
+    lines += ["", "return_norm_bc = R / R_bc and return_norm_expert = R / R_expert (shown when the reference is "
+              "positive); return_gain_bc = (R - R_random) / (R_bc - R_random)."]
     lines += ["", f"Deterministic policies, evaluation env seeds {policies['seeds'][0]}..{policies['seeds'][-1]}, "
               "test-split backgrounds, the dataset's preset. Policies see only raw distracted frames.", "",
               f"![returns]({plot_returns(rows, run_dir / 'returns.png').name})"]

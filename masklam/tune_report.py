@@ -17,7 +17,8 @@ from actors.shards import atomic_write_bytes
 from masklam.config import TuneGridConfig, to_dict
 
 COLUMNS = ["task", "method", "label_budget", "seeds", "probe_nmse", "probe_nmse_std", "return", "return_std",
-           "return_norm_bc", "return_norm_bc_std", "return_norm_expert", "return_norm_expert_std"]
+           "return_norm_bc", "return_norm_bc_std", "return_gain_bc", "return_gain_bc_std", "return_norm_expert",
+           "return_norm_expert_std"]
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -25,45 +26,59 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return (float(np.mean(v)), float(np.std(v))) if v else (float("nan"), float("nan"))
 
 
+def normalised(values: list[float], ref: float | None, zero: float = 0.0) -> tuple[float, float]:
+    """Mean and std of (v - zero) / (ref - zero); undefined (nan) unless ref is above zero. A ratio to a negative
+    return (HalfCheetah's often are) would flip the order of methods."""
+    if ref is None or not np.isfinite(ref) or ref - zero <= 0:
+        return float("nan"), float("nan")
+    return _mean_std([(v - zero) / (ref - zero) for v in values])
+
+
 def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
-    """Rows per (task, method, budget) over seeds; `return_ratio` per (task, budget) = masklam / lapo."""
+    """Rows per (task, method, budget) over seeds, and per (task, budget) the masklam-vs-lapo return ratios.
+
+    return_norm_bc = R / R_bc and return_norm_expert = R / R_expert (LAOM's convention, defined when the reference
+    is positive); return_gain_bc = (R - R_random) / (R_bc - R_random), the share of BC's gain over the random policy
+    (defined whenever BC beats random). Ratios: `raw` = R_masklam / R_lapo (when R_lapo > 0) and `over_random` =
+    (R_masklam - R_random) / (R_lapo - R_random) (when lapo beats random).
+    """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for t in trials:
         groups[(t["task"], t["method"], t["label_budget"])].append(t)
     bc_mean = {(task, n): float(np.mean([t["return_mean"] for t in ts]))
                for (task, m, n), ts in groups.items() if m == "bc"}
+    nan = float("nan")
+
+    def row(task, method, n, seeds, rets, probes, std=None) -> dict:
+        base = baselines[task]
+        expert = base["expert"]["mean"] if base["expert"] else None
+        rnd = base["random"]["mean"] if base["random"] else nan
+        bc = bc_mean.get((task, n if n != "" else min((k[1] for k in bc_mean if k[0] == task), default=None)))
+        r, p = _mean_std(rets), _mean_std(probes)
+        nb, ne, gb = normalised(rets, bc), normalised(rets, expert), normalised(rets, bc, rnd)
+        return {"task": task, "method": method, "label_budget": n, "seeds": seeds, "probe_nmse": p[0],
+                "probe_nmse_std": p[1], "return": r[0], "return_std": r[1] if std is None else std,
+                "return_norm_bc": nb[0], "return_norm_bc_std": nb[1], "return_gain_bc": gb[0],
+                "return_gain_bc_std": gb[1], "return_norm_expert": ne[0], "return_norm_expert_std": ne[1]}
+
     rows = []
     for task, base in baselines.items():
-        expert = base["expert"]["mean"] if base["expert"] else None
-        budgets = sorted({n for (t, _, n) in groups if t == task}) or [0]
         for name in ("random", "expert"):
-            b = base[name] or {"mean": float("nan"), "std": float("nan")}  # no shipped expert: a row of "-"
-            bc = bc_mean.get((task, budgets[0]))
-            rows.append({"task": task, "method": name, "label_budget": "", "seeds": "",
-                         "probe_nmse": float("nan"), "probe_nmse_std": float("nan"),
-                         "return": b["mean"], "return_std": b["std"],
-                         "return_norm_bc": b["mean"] / bc if bc else float("nan"), "return_norm_bc_std": 0.0,
-                         "return_norm_expert": b["mean"] / expert if expert else float("nan"),
-                         "return_norm_expert_std": 0.0})
+            b = base[name] or {"mean": nan, "std": nan}  # no shipped expert: a row of "-"
+            rows.append(row(task, name, "", "", [b["mean"]], [], std=b["std"]))
     for (task, method, n), ts in sorted(groups.items()):
-        expert = baselines[task]["expert"]["mean"] if baselines[task]["expert"] else None
-        bc = bc_mean.get((task, n))
-        rets = [t["return_mean"] for t in ts]
-        p = _mean_std([t.get("probe_nmse") for t in ts])
-        r = _mean_std(rets)
-        nb = _mean_std([x / bc for x in rets]) if bc else (float("nan"), float("nan"))
-        ne = _mean_std([x / expert for x in rets]) if expert else (float("nan"), float("nan"))
-        rows.append({"task": task, "method": method, "label_budget": n,
-                     "seeds": ",".join(str(t["seed"]) for t in sorted(ts, key=lambda t: t["seed"])),
-                     "probe_nmse": p[0], "probe_nmse_std": p[1], "return": r[0], "return_std": r[1],
-                     "return_norm_bc": nb[0], "return_norm_bc_std": nb[1],
-                     "return_norm_expert": ne[0], "return_norm_expert_std": ne[1]})
+        ts = sorted(ts, key=lambda t: t["seed"])
+        rows.append(row(task, method, n, ",".join(str(t["seed"]) for t in ts), [t["return_mean"] for t in ts],
+                        [t.get("probe_nmse") for t in ts]))
     ratios = {}
     for (task, method, n), ts in groups.items():
         if method == "masklam" and (task, "lapo", n) in groups:
             lapo = float(np.mean([t["return_mean"] for t in groups[(task, "lapo", n)]]))
             mask = float(np.mean([t["return_mean"] for t in ts]))
-            ratios[f"{task}/n{n}"] = mask / lapo if lapo else float("nan")
+            rnd = baselines[task]["random"]["mean"] if baselines[task]["random"] else nan
+            ratios[f"{task}/n{n}"] = {"raw": mask / lapo if lapo > 0 else nan,
+                                      "over_random": (mask - rnd) / (lapo - rnd) if lapo > rnd else nan,
+                                      "masklam": mask, "lapo": lapo, "random": rnd}
     return rows, ratios
 
 
@@ -77,21 +92,26 @@ def _fmt(v, std=None) -> str:
 
 def markdown(rows: list[dict], ratios: dict, cfg: TuneGridConfig, meta: dict) -> str:
     lines = ["# Latent-action policies: Ray Tune grid", "",
-             "| task | method | N labels | seeds | probe_nmse | return | return_norm_bc | return_norm_expert |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| task | method | N labels | seeds | probe_nmse | return | return_norm_bc | return_gain_bc | "
+             "return_norm_expert |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['task']} | {r['method']} | {r['label_budget']} | {r['seeds']} | "
                      f"{_fmt(r['probe_nmse'], r['probe_nmse_std'])} | {_fmt(r['return'], r['return_std'])} | "
                      f"{_fmt(r['return_norm_bc'], r['return_norm_bc_std'])} | "
+                     f"{_fmt(r['return_gain_bc'], r['return_gain_bc_std'])} | "
                      f"{_fmt(r['return_norm_expert'], r['return_norm_expert_std'])} |")
     lines.append("")
     for k, v in ratios.items():
-        lines.append(f"return_ratio (masklam / lapo, mean raw return) on {k}: **{v:.3f}**")
+        lines.append(f"On {k}: return_ratio = masklam / lapo = **{_fmt(v['raw'])}** (mean raw returns "
+                     f"{v['masklam']:.1f} / {v['lapo']:.1f}; '-' when lapo's return is not positive); measured "
+                     f"above the random policy ({v['random']:.1f}): **{_fmt(v['over_random'])}**")
     p = cfg.policy
     lines += ["", "Protocol: deterministic policies; " f"{p.eval_episodes} evaluation episodes per trial on seeds "
               f"{p.eval_seed}..{p.eval_seed + p.eval_episodes - 1} (test-split backgrounds, the dataset's preset); "
               "± is the std over seeds (baselines: over episodes). random acts uniformly; expert is the shipped "
-              "state-based expert's card return. return_norm_bc divides by BC on all true labels (same N).",
+              "state-based expert's card return. return_norm_bc = R / R_bc (BC on all true labels) and "
+              "return_norm_expert = R / R_expert, shown only when the reference is positive; return_gain_bc = "
+              "(R - R_random) / (R_bc - R_random), BC's gain over random that the policy keeps.",
               f"- LAM per trial: {cfg.lam_updates} offline updates of batch {cfg.lam.batch_size}, model "
               f"{to_dict(cfg.lam.model)}",
               f"- policy: {p.bc_iterations} x {p.bc_batches_per_iteration} BC minibatches of {p.batch_size}, "
@@ -107,9 +127,10 @@ def plot(rows: list[dict], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for ax, key, title in ((axes[0], "probe_nmse", "probe_nmse (lower is better)"),
-                           (axes[1], "return_norm_bc", "return / BC on all labels")):
+                           (axes[1], "return_gain_bc", "(R - R_random) / (R_bc - R_random)"),
+                           (axes[2], "return", "raw return")):
         shown = [r for r in rows if np.isfinite(r[key])]
         labels = [f"{r['task']}\n{r['method']}" + (f"\nN={r['label_budget']}" if r["label_budget"] != "" else "")
                   for r in shown]

@@ -22,8 +22,22 @@ def test_rows_average_over_seeds_and_normalise_by_bc_and_expert():
     assert by["bc"]["return_norm_bc"] == pytest.approx(1.0)
     assert by["masklam"]["return_norm_bc"] == pytest.approx(0.8)  # 400 / mean BC 500
     assert by["masklam"]["return_norm_expert"] == pytest.approx(0.4)
-    assert by["random"]["return_norm_bc"] == pytest.approx(-0.6) and np.isnan(by["bc"]["probe_nmse"])
-    assert ratios == {"halfcheetah/n100": pytest.approx(2.0)}
+    assert by["random"]["return_norm_bc"] == pytest.approx(-0.6)
+    assert by["random"]["return_gain_bc"] == pytest.approx(0.0) and by["bc"]["return_gain_bc"] == pytest.approx(1.0)
+    assert by["lapo"]["return_gain_bc"] == pytest.approx(0.625)  # mean of (100+300)/800 and (300+300)/800
+    assert np.isnan(by["bc"]["probe_nmse"])
+    r = ratios["halfcheetah/n100"]
+    assert r["raw"] == pytest.approx(2.0) and r["over_random"] == pytest.approx(700 / 500)
+
+
+def test_negative_returns_give_no_misleading_ratio():
+    trials = [trial("bc", 0, -50.0), trial("lapo", 0, -100.0), trial("masklam", 0, -40.0)]
+    rows, ratios = summarise(trials, BASE)
+    by = {r["method"]: r for r in rows}
+    assert np.isnan(by["masklam"]["return_norm_bc"])  # BC's return is negative: R / R_bc would reward worse
+    assert by["masklam"]["return_gain_bc"] == pytest.approx(260 / 250)
+    r = ratios["halfcheetah/n100"]
+    assert np.isnan(r["raw"]) and r["over_random"] == pytest.approx(260 / 200)
 
 
 def test_budgets_are_separate_rows_and_missing_pieces_stay_nan():
@@ -33,4 +47,4 @@ def test_budgets_are_separate_rows_and_missing_pieces_stay_nan():
     assert [r["label_budget"] for r in lapo] == [10, 50]
     assert all(np.isnan(r["return_norm_bc"]) and np.isnan(r["return_norm_expert"]) for r in lapo)
     assert np.isnan(next(r for r in rows if r["method"] == "expert")["return"])  # still listed, as "-"
-    assert ratios == {"halfcheetah/n10": pytest.approx(0.5)}  # no masklam at N=50, so no ratio there
+    assert list(ratios) == ["halfcheetah/n10"] and ratios["halfcheetah/n10"]["raw"] == pytest.approx(0.5)
