@@ -8,6 +8,7 @@ finished trials and resuming unfinished ones from their own checkpoints.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 
@@ -97,6 +98,9 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
         console.print(f"[red]{len(errors)} trial(s) failed[/]; first error: {errors[0]}")
     if not trials:
         raise RuntimeError("no trial finished; see the errors above")
+    previous = exp_dir / "results.json"
+    if cfg.resume and previous.exists():  # a restored experiment reports the wall time of all its sessions
+        tune_seconds += float(json.loads(previous.read_text()).get("tune_seconds", 0.0))
     return write_tune_results(trials, baselines, cfg, exp_dir, tune_seconds, console)
 
 
