@@ -14,6 +14,19 @@ from learner.policy.rl_module import PixelPolicyRLModule
 DATA_CPUS = 0  # Ray CPUs of each Ray Data read task and of the pre-learner actor (they run on the caller's)
 
 
+def quiet_ray_data() -> None:
+    """BC's own progress line says how training goes; Ray Data's per-read progress logs and execution-plan
+    banners (a dozen lines per BC dataset) would bury it. Warnings and errors still show."""
+    import logging
+
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+
+
 def observation_space(size: int, frame_stack: int) -> gym.spaces.Box:
     return gym.spaces.Box(0, 255, (size, size, 3 * frame_stack), np.uint8)
 
@@ -26,6 +39,7 @@ def target_space(dim: int) -> gym.spaces.Box:
 def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim: int, model_config: dict,
                     batch_size: int, lr: float, iters_per_train: int, seed: int) -> BCConfig:
     """RLlib BC on the new API stack: one local learner, no env runners (offline), Ray Data parquet input."""
+    quiet_ray_data()
     files = sorted(str(p) for p in Path(data_dir).resolve().glob("part-*.parquet"))
     if not files:
         raise FileNotFoundError(f"no part-*.parquet files in {data_dir}; label a dataset first")
