@@ -37,8 +37,16 @@ def target_space(dim: int) -> gym.spaces.Box:
 
 
 def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim: int, model_config: dict,
-                    batch_size: int, lr: float, iters_per_train: int, seed: int) -> BCConfig:
-    """RLlib BC on the new API stack: one local learner, no env runners (offline), Ray Data parquet input."""
+                    batch_size: int, lr: float, iters_per_train: int, seed: int, device: str = "auto") -> BCConfig:
+    """RLlib BC on the new API stack: one local learner, no env runners (offline), Ray Data parquet input.
+
+    `device` auto puts the learner on the GPU when this process sees one (under Ray Tune that means the trial asked
+    for a GPU: Ray hides GPUs from trials that did not)."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"policy device must be auto, cpu or cuda, got {device!r}")
+    import torch
+
+    gpus = 1 if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else 0
     quiet_ray_data()
     files = sorted(str(p) for p in Path(data_dir).resolve().glob("part-*.parquet"))
     if not files:
@@ -49,7 +57,7 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
         .framework("torch")
         .debugging(seed=seed)
         .env_runners(num_env_runners=0)
-        .learners(num_learners=0)
+        .learners(num_learners=0, num_gpus_per_learner=gpus)
         .rl_module(rl_module_spec=RLModuleSpec(module_class=PixelPolicyRLModule, model_config=model_config))
         .training(train_batch_size_per_learner=batch_size, lr=lr)
         .offline_data(input_=files, input_read_method="read_parquet", ignore_final_observation=True,

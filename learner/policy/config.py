@@ -49,5 +49,7 @@ class LatentPolicyConfig:
     """Cap on evaluation episode length (None: the task's own limit, 1000 steps)."""
     seed: int = 0
     """Seed of BC, the decoder and the labelling order."""
+    device: str = "auto"
+    """BC learner device: auto (the GPU when this process sees one), cpu or cuda."""
     keep_labels: bool = False
     """Keep the labelled parquet dataset after BC (it holds one 3-frame stack per transition: ~37 KB at 64 px)."""

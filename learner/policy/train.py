@@ -79,7 +79,7 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
 def _behaviour_clone(labels_dir: Path, size: int, target_dim: int, model_config: dict, cfg: LatentPolicyConfig,
                      log: Callable[[str], None]):
     config = build_bc_config(labels_dir, observation_space(size, FRAME_STACK), target_dim, model_config,
-                             cfg.batch_size, cfg.lr, cfg.bc_batches_per_iteration, cfg.seed)
+                             cfg.batch_size, cfg.lr, cfg.bc_batches_per_iteration, cfg.seed, cfg.device)
     algo = config.build_algo()
     try:
         losses = []
