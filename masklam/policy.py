@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from actors.envs import make_env
 from actors.evaluation import episode_return, evaluate
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.checkpoint import load_latest
@@ -28,14 +27,6 @@ def load_chunks(data: str | Path) -> list:
     if not chunks:
         raise ValueError(f"{data} holds no chunks")
     return chunks
-
-
-def action_dim_of(task: str) -> int:
-    env = make_env(task, "none")
-    try:
-        return int(env.action_space.shape[0])
-    finally:
-        env.close()
 
 
 def lam_labeller(lam_run: str | Path, method: str, action_dim: int) -> LatentLabeller:
@@ -57,7 +48,7 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
     save_config(cfg, out)
     chunks = load_chunks(cfg.data)
     task, preset = chunks[0].task, chunks[0].preset
-    action_dim = action_dim_of(task)
+    action_dim = int(chunks[0].actions.shape[1])  # the recorded actions say it; no env needed
     if cfg.method == "bc":
         labeller, target_dim = None, action_dim
     else:
@@ -125,7 +116,7 @@ def run_policy_comparison(data: str | Path, lam_run: str | Path, methods: list[s
                                 policy=dataclasses.replace(policy, decoder_transitions=labels),
                                 out=str(out / method))
         results[method] = run_policy_train(cfg, console)
-    first = load_chunks(data)[0]
+    first = next(iter(ShardReader(data)))  # task, preset and frame size; the chunks were read above
     seeds = list(range(policy.eval_seed, policy.eval_seed + policy.eval_episodes))
     rnd = evaluate(None, first.task, first.preset, seeds, first.frames.shape[1], FRAME_STACK, policy.eval_max_steps)
     console.print(f"random: return {rnd['mean']:.1f} +/- {rnd['std']:.1f}")
