@@ -4,7 +4,9 @@ Expert checkpoint format (framework-light, loadable without RLlib): an `.npz` wi
   w0, b0, w1, b1, ...   dense layers, w_i of shape [in, out], applied as x @ w_i + b_i
   activation            0-d string array: "tanh" or "relu" (hidden layers)
   obs_mean, obs_std     optional observation normalisation (x - mean) / std
-  squash                optional 0-d bool: tanh on the output before scaling to the action bounds
+  obs_clip              optional 0-d float: the normalised observation is clipped to [-obs_clip, obs_clip]
+  squash                optional 0-d bool: tanh on the output before scaling to the action bounds; without it
+                        the output is already in action units and is only clipped to the bounds
 The network maps the proprioceptive state to the mean action (deterministic policy).
 """
 
@@ -54,6 +56,7 @@ class MLPExpertPolicy:
             self.activation = str(z["activation"]) if "activation" in z else "tanh"
             self.obs_mean = z["obs_mean"].astype(np.float32) if "obs_mean" in z else None
             self.obs_std = z["obs_std"].astype(np.float32) if "obs_std" in z else None
+            self.obs_clip = float(z["obs_clip"]) if "obs_clip" in z else None
             self.squash = bool(z["squash"]) if "squash" in z else True
         if self.activation not in ("tanh", "relu"):
             raise ValueError(f"{self.path}: unknown activation {self.activation!r}")
@@ -69,6 +72,8 @@ class MLPExpertPolicy:
             raise ValueError(f"{self.path}: expects a state of size {self.layers[0][0].shape[0]}, got {x.shape[0]}")
         if self.obs_mean is not None:
             x = (x - self.obs_mean) / np.maximum(self.obs_std, 1e-8)
+        if self.obs_clip is not None:
+            x = np.clip(x, -self.obs_clip, self.obs_clip)
         for i, (w, b) in enumerate(self.layers):
             x = x @ w + b
             if i < len(self.layers) - 1:

@@ -60,12 +60,13 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX."),
     "expert train": (ExpertConfig, None, {
         "task": ("task", str, "halfcheetah | hopper | walker2d | humanoid"),
+        "algorithm": ("algorithm", str, "sac | ppo (PPO gets further per wall-clock minute on a CPU)"),
         "env-steps": ("env_steps", int, "total env steps (a resumed run continues to this total)"),
         "minutes": ("minutes", float, "wall-clock budget of this invocation (0 = none); resume later"),
         "seed": ("seed", int, "seed"),
         "out": ("out", str, "working directory (checkpoints, TensorBoard)"),
         "export-dir": ("export_dir", str, "where <task>.npz and its card are written")},
-        "Train an expert on proprioceptive state with RLlib SAC (resumes from its checkpoint), export it with a card."),
+        "Train an expert on proprioceptive state with RLlib SAC or PPO (resumes from its checkpoint), export it with a card."),
     "expert eval": (ExpertConfig, None, {
         "task": ("task", str, "task"),
         "episodes": ("eval_episodes", int, "episodes"),

@@ -1,4 +1,4 @@
-"""`masklam expert train|eval`: RLlib SAC experts on proprioceptive state, exported with a card for the actors."""
+"""`masklam expert train|eval`: RLlib SAC/PPO experts on proprioceptive state, exported with a card for the actors."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 from actors.envs.tasks import get_task
 from actors.policies import EXPERTS_DIR, MLPExpertPolicy
 from actors.shards import atomic_write_bytes
+from learner.expert.algorithms import ALGORITHM_LABELS
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
 from learner.expert.evaluate import action_bounds, evaluate_returns
 from masklam.config import save_config
@@ -30,11 +31,12 @@ def evaluate_npz(path: str | Path, env_id: str, episodes: int, seed: int = EVAL_
 def run_expert_train(cfg: ExpertConfig) -> Path:
     env_id = get_task(cfg.task).env_id
     run_dir = Path(cfg.out) / cfg.task
+    from learner.expert.train import check_resumable, hardware, train_expert
+
+    check_resumable(cfg, run_dir)  # before save_config, so a refused run leaves the old run's config alone
     save_config(cfg, run_dir)
     started = ensure_ray(None, 1)
     try:
-        from learner.expert.train import hardware, train_expert
-
         state = train_expert(cfg, env_id)
     finally:
         if started:
@@ -53,16 +55,22 @@ def run_expert_train(cfg: ExpertConfig) -> Path:
     export_dir = Path(cfg.export_dir)
     export_dir.mkdir(parents=True, exist_ok=True)
     dest = export_dir / f"{cfg.task}.npz"
+    shipped = _shipped_return(dest)
+    if shipped is not None and shipped > mean:
+        print(f"expert {cfg.task}: kept the shipped {dest} ({shipped:.1f} on the same evaluation episodes beats "
+              f"this run's {mean:.1f}); this run's policies stay in {run_dir}")
+        return dest
     atomic_write_bytes(dest, best.read_bytes())
     target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
     card = {
-        "task": cfg.task, "env_id": env_id, "algorithm": "SAC (RLlib 2.60 new API stack)",
+        "task": cfg.task, "env_id": env_id, "algorithm": ALGORITHM_LABELS[cfg.algorithm],
         "env_steps": state["env_steps"], "seed": cfg.seed, "wall_time_s": round(state["wall_s"], 1),
         "hardware": hardware(), "eval_episodes": cfg.eval_episodes, "eval_seeds": f"{EVAL_SEED}..{EVAL_SEED + cfg.eval_episodes - 1}",
         "return_mean": round(mean, 1), "return_std": round(std, 1), "target_return": target,
-        "target_reached": bool(mean >= target), "snapshot": best.stem, "hidden": cfg.hidden,
+        "target_reached": bool(mean >= target), "snapshot": best.stem, "hidden": cfg.hidden_sizes,
         "eval_curve": state["evals"], "date": time.strftime("%Y-%m-%d"),
-        "finish_command": (f"masklam expert train --task {cfg.task} --out {cfg.out} --env-steps {cfg.env_steps}"
+        "finish_command": (f"masklam expert train --task {cfg.task} --algorithm {cfg.algorithm} --out {cfg.out} "
+                           f"--env-steps {cfg.env_steps}"
                            " (resumes from the checkpoint; on a GPU machine the same command uses it)"),
     }
     if not card["target_reached"]:
@@ -71,6 +79,18 @@ def run_expert_train(cfg: ExpertConfig) -> Path:
     print(f"expert {cfg.task}: shipped {dest} ({mean:.1f} +/- {std:.1f} over {cfg.eval_episodes} episodes; "
           f"target {target:g} {'reached' if card['target_reached'] else 'NOT reached'})")
     return dest
+
+
+def _shipped_return(npz: Path) -> float | None:
+    """The card's mean return of an already shipped expert (same EVAL_SEED episodes), if there is one."""
+    card = npz.with_suffix(".json")
+    if not (npz.is_file() and card.is_file()):
+        return None
+    try:
+        info = json.loads(card.read_text())
+        return float(info["return_mean"]) if info.get("eval_seeds", "").startswith(f"{EVAL_SEED}..") else None
+    except (ValueError, KeyError, TypeError):
+        return None  # an unreadable card does not protect the file
 
 
 def run_expert_eval(cfg: ExpertConfig, checkpoint: str | None = None) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Configuration of expert training (RLlib SAC on proprioceptive state, no pixels, no distractors)."""
+"""Configuration of expert training (RLlib SAC or PPO on proprioceptive state, no pixels, no distractors)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,37 @@ class ExpertConfig:
 
     task: str = "halfcheetah"
     """halfcheetah | hopper | walker2d | humanoid (gymnasium v5)."""
+    algorithm: str = "sac"
+    """sac | ppo. SAC learns more per env step; RLlib's SAC runs ~10 env steps/s on 2 CPU cores, PPO ~800, so on a
+    small CPU machine PPO gets further in the same wall time. A run directory holds one algorithm's checkpoint."""
     env_steps: int = 1_000_000
     """Total env steps to train for (a resumed run continues towards the same total)."""
     minutes: float = 0.0
     """Wall-clock budget of this invocation; 0 = no limit. The run checkpoints and can be resumed."""
     seed: int = 0
     """Seed of RLlib, the env runner and evaluation episodes."""
-    hidden: list[int] = field(default_factory=lambda: [256, 256])
-    """Hidden sizes of the policy and Q MLPs (ReLU)."""
+    hidden: list[int] = field(default_factory=list)
+    """Hidden sizes of the policy and value MLPs; empty = the algorithm's default (SAC 256,256 ReLU; PPO 64,64
+    tanh)."""
     lr: float = 3e-4
-    """Actor, critic and temperature learning rate."""
+    """Learning rate (SAC: actor, critic and temperature; PPO: policy and value)."""
     batch_size: int = 256
-    """Transitions per SAC update."""
+    """SAC: transitions per update."""
     updates_per_step: float = 1.0
-    """SAC updates per env step (RLlib training_intensity = updates_per_step * batch_size)."""
+    """SAC: updates per env step (RLlib training_intensity = updates_per_step * batch_size)."""
     learning_starts: int = 5_000
-    """Env steps sampled (random actions) before the first update."""
+    """SAC: env steps sampled (random actions) before the first update."""
     gamma: float = 0.99
     """Discount."""
     steps_per_iteration: int = 1_000
-    """Env steps per RLlib training iteration (the progress, TensorBoard and checkpoint granularity)."""
+    """Env steps per RLlib training iteration (the progress, TensorBoard and checkpoint granularity); for PPO this
+    is also the on-policy batch of one update round."""
+    ppo_num_envs: int = 8
+    """PPO: vectorised envs in the (local) env runner."""
+    ppo_minibatch: int = 64
+    """PPO: transitions per SGD minibatch."""
+    ppo_epochs: int = 10
+    """PPO: passes over each on-policy batch."""
     checkpoint_every: int = 10
     """Iterations between checkpoints (one is also written at the end)."""
     eval_episodes: int = 20
@@ -47,6 +58,17 @@ class ExpertConfig:
             raise ValueError("env_steps, batch_size and steps_per_iteration must be >= 1")
         if self.updates_per_step <= 0:
             raise ValueError("updates_per_step must be > 0")
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {self.algorithm!r}")
+        if min(self.ppo_num_envs, self.ppo_minibatch, self.ppo_epochs) < 1:
+            raise ValueError("ppo_num_envs, ppo_minibatch and ppo_epochs must be >= 1")
+
+    @property
+    def hidden_sizes(self) -> list[int]:
+        return list(self.hidden) or ([256, 256] if self.algorithm == "sac" else [64, 64])
+
+
+ALGORITHMS = ("sac", "ppo")
 
 
 # Mean-return targets of issue 3 (gymnasium v5, deterministic policy).

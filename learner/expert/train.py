@@ -1,4 +1,4 @@
-"""Train an expert with RLlib SAC: progress line, TensorBoard, atomic checkpoints, resume, export + card."""
+"""Train an expert with RLlib SAC or PPO: progress line, TensorBoard, atomic checkpoints, resume, export + card."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from learner.expert.algorithms import build_expert_config, deterministic_policy, export_expert
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
-from learner.expert.evaluate import action_bounds, evaluate_returns
-from learner.expert.export import export_npz, module_deterministic_actions
-from learner.expert.sac import build_sac_config
+from learner.expert.evaluate import evaluate_returns
 
 EVAL_EVERY_EPISODES = 5  # episodes of the periodic deterministic evaluation (the card uses cfg.eval_episodes)
 
@@ -41,6 +40,18 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return None
 
 
+def check_resumable(cfg: ExpertConfig, run_dir: Path) -> None:
+    """A run directory resumes only with the algorithm that wrote its checkpoint."""
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is None:
+        return
+    # runs from before PPO existed were all SAC and did not record it
+    trained_with = json.loads((ckpt / "masklam_state.json").read_text()).get("algorithm", "sac")
+    if trained_with != cfg.algorithm:
+        raise ValueError(f"{ckpt} holds a {trained_with} run; train {cfg.algorithm} in another --out directory "
+                         f"or pass --algorithm {trained_with} to resume it")
+
+
 def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     """Train (or resume) until env_steps, the time budget, or the target return. Returns the run state."""
     from torch.utils.tensorboard import SummaryWriter
@@ -48,14 +59,17 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     run_dir = (Path(cfg.out) / cfg.task).resolve()  # RLlib's checkpoint I/O (pyarrow fs) needs absolute paths
     run_dir.mkdir(parents=True, exist_ok=True)
     target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
-    algo = build_sac_config(cfg, env_id).build_algo()
-    state = {"env_steps": 0, "iterations": 0, "wall_s": 0.0, "best_eval": None, "evals": []}
+    state = {"algorithm": cfg.algorithm, "env_steps": 0, "iterations": 0, "wall_s": 0.0, "best_eval": None,
+             "evals": []}
+    check_resumable(cfg, run_dir)
     ckpt = latest_checkpoint(run_dir)
     if ckpt is not None:
-        algo.restore_from_path(str(ckpt))
         state = json.loads((ckpt / "masklam_state.json").read_text())
-        log(f"expert {cfg.task}: resumed from {ckpt} at {state['env_steps']} env steps")
-    low, high = action_bounds(env_id)
+        state.setdefault("algorithm", "sac")
+    algo = build_expert_config(cfg, env_id).build_algo()
+    if ckpt is not None:
+        algo.restore_from_path(str(ckpt))
+        log(f"expert {cfg.task}: resumed from {ckpt} at {state['env_steps']} env steps ({cfg.algorithm})")
     writer = SummaryWriter(str(run_dir / "tensorboard"))
     t_start, steps_at_start = time.time(), state["env_steps"]
     wall_at_start = state["wall_s"]
@@ -73,19 +87,19 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
             writer.add_scalar("perf/env_steps_per_s", sps, state["env_steps"])
             done = False
             if state["iterations"] % cfg.checkpoint_every == 0:
-                module = algo.get_module()
-                rets = evaluate_returns(env_id, lambda o: module_deterministic_actions(module, o[None], low, high)[0],
-                                        EVAL_EVERY_EPISODES, seed=10_000 + cfg.seed)
+                rets = evaluate_returns(env_id, deterministic_policy(algo, cfg, env_id), EVAL_EVERY_EPISODES,
+                                        seed=10_000 + cfg.seed)
                 mean = float(np.mean(rets))
                 state["evals"].append([state["env_steps"], mean])
                 writer.add_scalar("eval/deterministic_return", mean, state["env_steps"])
                 if state["best_eval"] is None or mean > state["best_eval"][1]:
                     state["best_eval"] = [state["env_steps"], mean]
-                    export_npz(module, low.shape[0], run_dir / "best.npz")
+                    export_expert(algo, cfg, env_id, run_dir / "best.npz")
                 _save_atomically(algo, run_dir / "checkpoint", state)
                 done = mean >= target
             log(f"expert {cfg.task}: {state['env_steps']:>8d}/{cfg.env_steps} steps  {sps:6.1f} steps/s  "
-                f"train return {ret if ret is None else round(float(ret), 1)}  "
+                f"train return{' (scaled)' if cfg.algorithm == 'ppo' else ''} "
+                f"{ret if ret is None else round(float(ret), 1)}  "
                 f"eval {state['evals'][-1][1] if state['evals'] else '-'}  wall {state['wall_s'] / 60:.1f} min")
             if done:
                 log(f"expert {cfg.task}: reached the target return {target:g}")
@@ -96,7 +110,7 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     finally:
         state["wall_s"] = wall_at_start + time.time() - t_start
         _save_atomically(algo, run_dir / "checkpoint", state)
-        export_npz(algo.get_module(), low.shape[0], run_dir / "final.npz")
+        export_expert(algo, cfg, env_id, run_dir / "final.npz")
         writer.close()
         algo.stop()
     return state

@@ -42,3 +42,36 @@ def test_expert_config_rejects_bad_values():
     with pytest.raises(ValueError):
         ExpertConfig(updates_per_step=0)
     assert main(["expert", "train", "--set", "batch_size=0"]) == 2
+
+
+def test_ppo_expert_resumes_its_filter_refuses_another_algorithm_and_keeps_a_better_shipped_expert(
+        tmp_path, ray_local, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = ExpertConfig(task="hopper", algorithm="ppo", env_steps=512, steps_per_iteration=256, ppo_num_envs=2,
+                       ppo_minibatch=64, ppo_epochs=1, hidden=[16], checkpoint_every=1, eval_episodes=2,
+                       out="work", export_dir="ship")
+    run_expert_train(cfg)
+    card = json.loads((tmp_path / "ship/hopper.json").read_text())
+    assert card["algorithm"].startswith("PPO") and "--algorithm ppo" in card["finish_command"]
+    with np.load(tmp_path / "work/hopper/final.npz") as z:
+        first = {k: z[k] for k in z.files}
+    assert first["obs_std"].shape == (11,) and float(first["obs_clip"]) == 10.0
+    # Resuming at the same total trains nothing: the exported policy, observation filter included, is identical.
+    run_expert_train(cfg)
+    assert "resumed from" in capsys.readouterr().out
+    with np.load(tmp_path / "work/hopper/final.npz") as z:
+        for k in first:
+            np.testing.assert_array_equal(z[k], first[k], err_msg=k)
+    # The same directory refuses SAC, and leaves the PPO run's config alone.
+    config_before = (tmp_path / "work/hopper/config.yaml").read_text()
+    with pytest.raises(ValueError, match="holds a ppo run"):
+        run_expert_train(ExpertConfig(task="hopper", out="work", export_dir="ship"))
+    assert (tmp_path / "work/hopper/config.yaml").read_text() == config_before
+    # A shipped expert with a better card on the same evaluation episodes is not replaced by a worse run.
+    card["return_mean"] = 1e6
+    (tmp_path / "ship/hopper.json").write_text(json.dumps(card))
+    shipped = (tmp_path / "ship/hopper.npz").read_bytes()
+    cfg.env_steps = 768
+    run_expert_train(cfg)
+    assert "kept the shipped" in capsys.readouterr().out
+    assert (tmp_path / "ship/hopper.npz").read_bytes() == shipped
