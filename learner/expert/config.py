@@ -33,17 +33,18 @@ class ExpertConfig:
     """SAC: env steps sampled (random actions) before the first update."""
     gamma: float = 0.99
     """Discount."""
-    steps_per_iteration: int = 1_000
-    """Env steps per RLlib training iteration (the progress, TensorBoard and checkpoint granularity); for PPO this
-    is also the on-policy batch of one update round."""
+    steps_per_iteration: int = 0
+    """Env steps per RLlib training iteration (the progress and TensorBoard granularity); for PPO also the
+    on-policy batch of one update round. 0 = the algorithm's default (SAC 1000, PPO 2048)."""
     ppo_num_envs: int = 8
     """PPO: vectorised envs in the (local) env runner."""
     ppo_minibatch: int = 64
     """PPO: transitions per SGD minibatch."""
     ppo_epochs: int = 10
     """PPO: passes over each on-policy batch."""
-    checkpoint_every: int = 10
-    """Iterations between checkpoints (one is also written at the end)."""
+    checkpoint_every: int = 0
+    """Iterations between evaluation + checkpoint (one is also written at the end); 0 = the algorithm's default
+    (SAC 10, PPO 20: about 10k / 41k env steps)."""
     eval_episodes: int = 20
     """Episodes of the final deterministic evaluation written to the card."""
     out: str = "runs/experts"
@@ -54,8 +55,10 @@ class ExpertConfig:
     """Stop early once the deterministic eval return reaches this; 0 = the task's default target."""
 
     def __post_init__(self) -> None:
-        if self.env_steps < 1 or self.batch_size < 1 or self.steps_per_iteration < 1:
-            raise ValueError("env_steps, batch_size and steps_per_iteration must be >= 1")
+        if self.env_steps < 1 or self.batch_size < 1:
+            raise ValueError("env_steps and batch_size must be >= 1")
+        if self.steps_per_iteration < 0 or self.checkpoint_every < 0:
+            raise ValueError("steps_per_iteration and checkpoint_every must be >= 0 (0 = the algorithm's default)")
         if self.updates_per_step <= 0:
             raise ValueError("updates_per_step must be > 0")
         if self.algorithm not in ALGORITHMS:
@@ -66,6 +69,14 @@ class ExpertConfig:
     @property
     def hidden_sizes(self) -> list[int]:
         return list(self.hidden) or ([256, 256] if self.algorithm == "sac" else [64, 64])
+
+    @property
+    def iteration_steps(self) -> int:
+        return self.steps_per_iteration or (1_000 if self.algorithm == "sac" else 2_048)
+
+    @property
+    def checkpoint_iterations(self) -> int:
+        return self.checkpoint_every or (10 if self.algorithm == "sac" else 20)
 
 
 ALGORITHMS = ("sac", "ppo")

@@ -43,7 +43,7 @@ def build_ppo_config(cfg: ExpertConfig, env_id: str) -> PPOConfig:
         .learners(num_learners=0)
         .training(
             lr=cfg.lr, gamma=cfg.gamma, lambda_=0.95, clip_param=0.2, entropy_coeff=0.0,
-            train_batch_size_per_learner=cfg.steps_per_iteration, minibatch_size=cfg.ppo_minibatch,
+            train_batch_size_per_learner=cfg.iteration_steps, minibatch_size=cfg.ppo_minibatch,
             num_epochs=cfg.ppo_epochs, grad_clip=0.5, vf_loss_coeff=0.5,
             vf_clip_param=float("inf"),  # returns are already scaled; RLlib's default 10 would clip the value loss
             use_kl_loss=False, kl_coeff=0.0,

@@ -26,6 +26,6 @@ def build_sac_config(cfg: ExpertConfig, env_id: str) -> SACConfig:
             store_buffer_in_checkpoints=True,  # a resumed run keeps its replay instead of starting cold
         )
         .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=cfg.hidden_sizes, fcnet_activation="relu"))
-        .reporting(min_sample_timesteps_per_iteration=cfg.steps_per_iteration, min_time_s_per_iteration=0)
+        .reporting(min_sample_timesteps_per_iteration=cfg.iteration_steps, min_time_s_per_iteration=0)
         .debugging(seed=cfg.seed)
     )

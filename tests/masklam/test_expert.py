@@ -75,3 +75,14 @@ def test_ppo_expert_resumes_its_filter_refuses_another_algorithm_and_keeps_a_bet
     run_expert_train(cfg)
     assert "kept the shipped" in capsys.readouterr().out
     assert (tmp_path / "ship/hopper.npz").read_bytes() == shipped
+
+
+def test_expert_stops_at_the_target_only_after_a_card_sized_check(tmp_path, ray_local, capsys):
+    cfg = ExpertConfig(task="hopper", algorithm="ppo", env_steps=100_000, steps_per_iteration=256, ppo_num_envs=2,
+                       ppo_epochs=1, hidden=[16], checkpoint_every=1, eval_episodes=2, target_return=-1e6,
+                       out=str(tmp_path / "work"), export_dir=str(tmp_path / "ship"))
+    run_expert_train(cfg)
+    out = capsys.readouterr().out
+    assert "2-episode check" in out and "reached the target return" in out
+    state = json.loads((tmp_path / "work/hopper/checkpoint/masklam_state.json").read_text())
+    assert state["iterations"] == 1 and state["algorithm"] == "ppo"
