@@ -37,19 +37,17 @@ def ppo_obs_filter(algo: Any) -> Any:
     raise ValueError("the PPO env runner has no MeanStdFilter connector")
 
 
-def deterministic_policy(algo: Any, cfg: ExpertConfig, env_id: str) -> Callable[[np.ndarray], np.ndarray]:
+def deterministic_policy(algo: Any, cfg: ExpertConfig, space: gym.spaces.Box) -> Callable[[np.ndarray], np.ndarray]:
     """obs -> action of the algorithm's current deterministic policy, through RLlib's own module."""
     module = algo.get_module()
-    space = gym.make(env_id).action_space
-    low, high = space.low.astype(np.float32), space.high.astype(np.float32)
     if cfg.algorithm == "ppo":
         obs_filter = ppo_obs_filter(algo)
         return lambda o: ppo_deterministic_actions(module, obs_filter, o[None], space)[0]
+    low, high = space.low.astype(np.float32), space.high.astype(np.float32)
     return lambda o: module_deterministic_actions(module, o[None], low, high)[0]
 
 
-def export_expert(algo: Any, cfg: ExpertConfig, env_id: str, path: Path) -> Path:
-    space = gym.make(env_id).action_space
+def export_expert(algo: Any, cfg: ExpertConfig, space: gym.spaces.Box, path: Path) -> Path:
     low, high = space.low.astype(np.float32), space.high.astype(np.float32)
     if cfg.algorithm == "ppo":
         return export_ppo_npz(algo.get_module(), ppo_obs_filter(algo), low, high, path)

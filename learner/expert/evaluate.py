@@ -26,9 +26,14 @@ def evaluate_returns(env_id: str, act: Callable[[np.ndarray], np.ndarray], episo
         env.close()
 
 
-def action_bounds(env_id: str) -> tuple[np.ndarray, np.ndarray]:
+def action_space(env_id: str) -> gym.spaces.Box:
     env = gym.make(env_id)
     try:
-        return env.action_space.low.astype(np.float32), env.action_space.high.astype(np.float32)
+        return env.action_space
     finally:
         env.close()
+
+
+def action_bounds(env_id: str) -> tuple[np.ndarray, np.ndarray]:
+    space = action_space(env_id)
+    return space.low.astype(np.float32), space.high.astype(np.float32)

@@ -20,9 +20,6 @@ import torch
 
 from actors.shards import atomic_write_bytes
 
-SMALL_NUMBER = 1e-6  # RLlib's MeanStdFilter divides by (std + 1e-6)
-
-
 def _linears(module: torch.nn.Module, allowed_activation: type) -> list[torch.nn.Linear]:
     for m in module.modules():
         if isinstance(m, (torch.nn.Tanh, torch.nn.ReLU, torch.nn.LayerNorm, torch.nn.Dropout)) \
@@ -96,6 +93,8 @@ def ppo_dense_layers(module: torch.nn.Module, low: np.ndarray, high: np.ndarray)
 def export_ppo_npz(module: torch.nn.Module, obs_filter: Any, low: np.ndarray, high: np.ndarray,
                    path: str | Path) -> Path:
     """Write a PPO module + its observation filter (RLlib's MeanStdFilter) as one npz, atomically."""
+    from ray.rllib.utils.numpy import SMALL_NUMBER  # the filter divides by (std + SMALL_NUMBER)
+
     stats = obs_filter.running_stats
     return _write_npz(path, ppo_dense_layers(module, low, high), activation=np.array("tanh"), squash=np.array(False),
                       obs_mean=np.asarray(stats.mean, np.float32),

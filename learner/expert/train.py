@@ -15,7 +15,7 @@ import torch
 
 from learner.expert.algorithms import build_expert_config, deterministic_policy, export_expert
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
-from learner.expert.evaluate import evaluate_returns
+from learner.expert.evaluate import action_space, evaluate_returns
 
 EVAL_EVERY_EPISODES = 5  # episodes of the periodic deterministic evaluation (the card uses cfg.eval_episodes)
 
@@ -71,6 +71,7 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     if ckpt is not None:
         algo.restore_from_path(str(ckpt))
         log(f"expert {cfg.task}: resumed from {ckpt} at {state['env_steps']} env steps ({cfg.algorithm})")
+    space = action_space(env_id)
     writer = SummaryWriter(str(run_dir / "tensorboard"))
     t_start, steps_at_start = time.time(), state["env_steps"]
     wall_at_start = state["wall_s"]
@@ -88,14 +89,14 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
             writer.add_scalar("perf/env_steps_per_s", sps, state["env_steps"])
             done = False
             if state["iterations"] % cfg.checkpoint_iterations == 0:
-                policy = deterministic_policy(algo, cfg, env_id)
+                policy = deterministic_policy(algo, cfg, space)
                 rets = evaluate_returns(env_id, policy, EVAL_EVERY_EPISODES, seed=10_000 + cfg.seed)
                 mean = float(np.mean(rets))
                 state["evals"].append([state["env_steps"], mean])
                 writer.add_scalar("eval/deterministic_return", mean, state["env_steps"])
                 if state["best_eval"] is None or mean > state["best_eval"][1]:
                     state["best_eval"] = [state["env_steps"], mean]
-                    export_expert(algo, cfg, env_id, run_dir / "best.npz")
+                    export_expert(algo, cfg, space, run_dir / "best.npz")
                 _save_atomically(algo, run_dir / "checkpoint", state)
                 if mean >= target:
                     # 5 episodes are noisy (walker2d once read 3016 on 5 and 2318 on 20): stop only when a
@@ -117,7 +118,7 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     finally:
         state["wall_s"] = wall_at_start + time.time() - t_start
         _save_atomically(algo, run_dir / "checkpoint", state)
-        export_expert(algo, cfg, env_id, run_dir / "final.npz")
+        export_expert(algo, cfg, space, run_dir / "final.npz")
         writer.close()
         algo.stop()
     return state

@@ -7,15 +7,10 @@ import torch
 
 from learner.lam.batch import T_INDEX, to_torch
 from learner.lam.learner_config import LAMLearnerConfig
+from learner.device import pick_device
 from learner.lam.methods import build_method
 from learner.probe import OnlineLinearProbe
 from learner.replay import BlockBatch
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 class LAMLearner:

@@ -9,6 +9,7 @@ import numpy as np
 from ray.rllib.algorithms.bc import BCConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+from learner.device import pick_device
 from learner.policy.rl_module import PixelPolicyRLModule
 
 DATA_CPUS = 0  # Ray CPUs of each Ray Data read task and of the pre-learner actor (they run on the caller's)
@@ -44,9 +45,7 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
     for a GPU: Ray hides GPUs from trials that did not)."""
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"policy device must be auto, cpu or cuda, got {device!r}")
-    import torch
-
-    gpus = 1 if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else 0
+    gpus = 1 if pick_device(device).type == "cuda" else 0
     quiet_ray_data()
     files = sorted(str(p) for p in Path(data_dir).resolve().glob("part-*.parquet"))
     if not files:

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from learner.device import pick_device
 from learner.segmenter.unet import ProbabilityHead, UNet
 
 
@@ -53,8 +54,7 @@ def train_unet(cfg: SegmenterTrainConfig, frames: np.ndarray, masks: np.ndarray,
     """Train a U-Net on uint8 frames [N,H,W,3] and {0,1} masks [N,H,W]; `on_step(step, loss)` reports progress."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
-                       ("cpu" if device == "auto" else device))
+    dev = pick_device(device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     net = UNet(tuple(cfg.widths)).to(dev)

@@ -1,4 +1,4 @@
-"""The npz export reproduces the RLlib SAC and PPO modules's deterministic actions exactly as the actors load it."""
+"""The npz export reproduces the RLlib SAC and PPO modules' deterministic actions exactly as the actors load it."""
 
 import gymnasium as gym
 import numpy as np
