@@ -13,8 +13,8 @@ class EnvConfig:
 
     task: str = "halfcheetah"
     """halfcheetah | hopper | walker2d | humanoid (gymnasium v5)."""
-    preset: str = "hard"
-    """Distractor preset: none | low | medium | hard (DESIGN.md section 3)."""
+    preset: str = "low"
+    """Distractor preset: none | low (the paper's distractor-low) | medium | hard | causal (DESIGN.md section 3)."""
     size: int = 64
     """Frame height and width in pixels."""
     seed: int = 0

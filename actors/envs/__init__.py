@@ -16,7 +16,7 @@ def make_env(task: str, preset: str = "low", seed: int = 0, size: int = 64,
              max_episode_steps: int | None = None, render_mode: str | None = None) -> DistractingMujocoEnv:
     """Build a distracting pixel env.
 
-    task: halfcheetah | hopper | walker2d | humanoid (gymnasium v5). preset: none | low | medium | hard.
+    task: halfcheetah | hopper | walker2d | humanoid (gymnasium v5). preset: none | low | medium | hard | causal.
     video_source: None or "procedural" for the seeded generator, a DAVIS-layout folder path, or a VideoSource.
     split: which background split to draw from ("train" for data collection, "test" for held-out evaluation).
     """

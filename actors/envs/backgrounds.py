@@ -129,6 +129,7 @@ class VideoPlayer:
 
     def __init__(self, clip: np.ndarray, rng: np.random.Generator):
         self.clip = clip
+        self.size = int(clip.shape[1])
         self.pos = int(rng.integers(len(clip)))
         self.direction = 1 if len(clip) == 1 or rng.random() < 0.5 else -1
 

@@ -9,9 +9,10 @@ import numpy as np
 
 from actors.envs.backgrounds import VideoPlayer, VideoSource
 from actors.envs import mujoco_warnings
-from actors.envs.distractors import AGENT, CameraShake, ColourWalk, MovingObjects, composite
+from actors.envs.distractors import AGENT, CameraShake, ColourWalk, MovingObjects
 from actors.envs.presets import DistractorPreset
 from actors.envs.render import SceneRenderer, agent_geom_ids
+from actors.envs.skybox import SkyMap, composite
 from actors.envs.tasks import TaskSpec
 
 
@@ -19,7 +20,8 @@ class DistractingMujocoEnv(gym.Env):
     """Observation: the distracted RGB frame, uint8 (size, size, 3).
 
     `info["agent_mask"]`: the ground-truth agent mask of that frame, uint8 {0,1} (size, size), from MuJoCo's
-    segmentation rendering. `info["state"]`: the underlying proprioceptive observation. Rewards, termination and
+    segmentation rendering. A video background is the sky (it pans with the camera as a skybox does) and shows
+    through the floor only where the task's `ground_plane_alpha` < 1 (DCS semantics, DESIGN.md section 3). `info["state"]`: the underlying proprioceptive observation. Rewards, termination and
     truncation are the gymnasium task's own.
     """
 
@@ -43,6 +45,9 @@ class DistractingMujocoEnv(gym.Env):
         self._act_low, self._act_high = self.action_space.low, self.action_space.high
         self.observation_space = gym.spaces.Box(0, 255, shape=(size, size, 3), dtype=np.uint8)
         self._renderer = SceneRenderer(self.model, size, task.camera_distance, task.camera_elevation)
+        self._sky_map: SkyMap | None = None
+        self._sky: np.ndarray | None = None
+        self._classes: np.ndarray | None = None
         self._agent_geoms = agent_geom_ids(self.model)
         self._base_geom_rgba = self.model.geom_rgba.copy()
         self._default_seed = seed
@@ -73,6 +78,8 @@ class DistractingMujocoEnv(gym.Env):
         if p.moving_objects:
             self._objects = MovingObjects(p.moving_objects, self.size, self.action_space.shape[0],
                                           p.action_correlated, self._object_w, rng)
+        if self._video is not None and (self._sky_map is None or self._sky_map.video_size != self._video.size):
+            self._sky_map = self._anchored_sky_map(self._video.size)
         frame, mask = self._observe()
         return frame, {**info, "agent_mask": mask, "state": np.asarray(state, dtype=np.float32)}
 
@@ -95,8 +102,13 @@ class DistractingMujocoEnv(gym.Env):
 
     @property
     def current_background(self) -> np.ndarray | None:
-        """The background video frame behind the current observation (None without a video)."""
-        return None if self._video is None else self._video.frame()
+        """The sky behind the current observation as the camera sees it, uint8 (size, size, 3); None without a video."""
+        return self._sky
+
+    @property
+    def pixel_classes(self) -> np.ndarray | None:
+        """Per-pixel class of the current observation (render.BACKGROUND = sky, FLOOR, AGENT), uint8 (size, size)."""
+        return self._classes
 
     @property
     def agent_geoms(self) -> np.ndarray:
@@ -111,12 +123,23 @@ class DistractingMujocoEnv(gym.Env):
         self._inner.close()
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _anchored_sky_map(self, video_size: int) -> SkyMap:
+        """A sky map whose video centre lies on the unshaken camera's line of sight."""
+        sky = SkyMap(self.size, video_size, float(self.model.vis.global_.fovy))
+        self._renderer.set_camera()
+        self._renderer.render(self.data)
+        sky.anchor(self._renderer.view[0])
+        return sky
+
     def _observe(self) -> tuple[np.ndarray, np.ndarray]:
         if self._shake is not None:
             self._renderer.set_camera(*self._shake.offsets)
         rgb, classes = self._renderer.render(self.data)
-        background = self._video.frame() if self._video is not None else None
-        frame = composite(rgb, classes, background, self.task.floor_alpha)
+        self._classes = classes
+        self._sky = None
+        if self._video is not None:
+            self._sky = self._sky_map.sky(self._video.frame(), self._sky_map.index(*self._renderer.view))
+        frame = composite(rgb, classes, self._sky, self.task.ground_plane_alpha)
         agent = classes == AGENT
         if self._objects is not None:
             if frame is rgb:

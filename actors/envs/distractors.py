@@ -1,7 +1,8 @@
-"""Per-step distractors: camera shake, agent colour random walk, moving objects, and image compositing.
+"""Per-step distractors: camera shake, agent colour random walk and (ours) moving objects.
 
 Each distractor draws its randomness from the env's generator only, so a seeded env is exactly reproducible.
-Amplitudes follow the Distracting Control Suite's scale s (DESIGN.md section 3).
+Amplitudes follow the Distracting Control Suite's scale s (DESIGN.md section 3); the video background is in
+`actors/envs/skybox.py`.
 """
 
 from __future__ import annotations
@@ -12,63 +13,81 @@ from actors.envs.render import AGENT, BACKGROUND, FLOOR
 
 
 class BoundedWalk:
-    """Smooth bounded random walk: a velocity with Gaussian kicks, positions reflected at +-limit."""
+    """DCS-style bounded random walk: Gaussian kicks on a velocity (|v| <= max_vel), positions reflected at bounds.
 
-    def __init__(self, limit: np.ndarray, rng: np.random.Generator, step: float = 0.04):
-        self.limit = np.asarray(limit, dtype=np.float64)
+    Starts uniformly inside [low, high], at rest.
+    """
+
+    def __init__(self, low, high, kick_std, max_vel, rng: np.random.Generator):
+        self.low, self.high = np.asarray(low, np.float64), np.asarray(high, np.float64)
+        self.kick_std = np.broadcast_to(np.asarray(kick_std, np.float64), self.low.shape)
+        self.max_vel = np.broadcast_to(np.asarray(max_vel, np.float64), self.low.shape)
         self.rng = rng
-        self.step = step
-        self.value = rng.uniform(-1.0, 1.0, size=self.limit.shape) * self.limit
-        self.velocity = np.zeros_like(self.limit)
-        self._vmax = 0.1 * self.limit
-        self._kick = step * self.limit
+        self.value = rng.uniform(self.low, self.high)
+        self.velocity = np.zeros_like(self.low)
 
     def advance(self) -> np.ndarray:
         # np.minimum/maximum instead of np.clip: same result, a fraction of the per-call cost on tiny arrays
-        v = self.velocity + self.rng.standard_normal(self.limit.shape) * self._kick
-        self.velocity = np.maximum(np.minimum(v, self._vmax), -self._vmax)
+        v = self.velocity + self.rng.standard_normal(self.low.shape) * self.kick_std
+        self.velocity = np.maximum(np.minimum(v, self.max_vel), -self.max_vel)
         x = self.value + self.velocity
-        over = np.abs(x) > self.limit
-        if over.any():
-            x[over] = np.sign(x[over]) * 2 * self.limit[over] - x[over]
-            self.velocity[over] *= -1
-        self.value = np.maximum(np.minimum(x, self.limit), -self.limit)
+        lo, hi = x < self.low, x > self.high
+        if lo.any() or hi.any():
+            x = np.where(lo, 2 * self.low - x, np.where(hi, 2 * self.high - x, x))
+            self.velocity = np.where(lo | hi, -self.velocity, self.velocity)
+        self.value = np.maximum(np.minimum(x, self.high), self.low)
         return self.value
 
 
 class CameraShake:
-    """Random walk of camera azimuth, elevation, roll (degrees) and distance (metres), amplitude ~ s."""
+    """DCS camera distraction at scale s: dynamic random walk of azimuth, elevation, roll and distance.
+
+    DCS constants: azimuth/elevation within +-pi/2 s, roll within +-pi/2 s; camera velocity kicks of std 0.1 s and
+    |v| <= 0.4 s (metres of camera motion: as angles, divided by the camera distance), roll velocity kicks of std
+    pi/300 s with |v| <= pi/50 s; zoom in by at most 50% s and out by at most 150% s of the distance. The camera
+    stays above the floor (DCS `limit_to_upper_quadrant`; enforced by `SceneRenderer.set_camera`).
+    """
 
     def __init__(self, scale: float, base_distance: float, rng: np.random.Generator):
-        deg = 90.0 * scale
-        self.walk = BoundedWalk(np.array([deg, deg, deg, 0.5 * scale * base_distance]), rng)
+        s, d = scale, base_distance
+        ang = np.pi / 2 * s
+        lin_std, lin_max = 0.1 * s, 0.4 * s
+        self.angles = BoundedWalk([-ang, -ang], [ang, ang], lin_std / d, lin_max / d, rng)
+        self.roll = BoundedWalk([-ang], [ang], np.pi / 300 * s, np.pi / 50 * s, rng)
+        self.zoom = BoundedWalk([-0.5 * s * d], [1.5 * s * d], lin_std, lin_max, rng)
 
     @property
     def offsets(self) -> tuple[float, float, float, float]:
-        """(azimuth, elevation, distance, roll) offsets, in the order `SceneRenderer.set_camera` takes them."""
-        az, el, roll, dist = self.walk.value
-        return float(az), float(el), float(dist), float(roll)
+        """(azimuth deg, elevation deg, distance m, roll deg) offsets, in the order `SceneRenderer.set_camera` takes."""
+        az, el = np.degrees(self.angles.value)
+        return float(az), float(el), float(self.zoom.value[0]), float(np.degrees(self.roll.value[0]))
 
     def advance(self) -> None:
-        self.walk.advance()
+        self.angles.advance()
+        self.roll.advance()
+        self.zoom.advance()
 
 
 class ColourWalk:
-    """Random walk of the agent geoms' RGB within +-s of their original colour."""
+    """DCS colour distraction at scale s: the agent geoms' RGB walk with per-step N(0, 0.03 s) steps within +-s."""
 
     def __init__(self, model, geom_ids: np.ndarray, scale: float, rng: np.random.Generator):
-        self.model, self.geom_ids = model, geom_ids
+        self.model, self.geom_ids, self.rng = model, geom_ids, rng
         self.base = effective_geom_rgba(model)[geom_ids, :3].copy()
-        self.walk = BoundedWalk(np.full(self.base.shape, scale), rng, step=0.1)
+        self.low = np.maximum(self.base - scale, 0.0)
+        self.high = np.minimum(self.base + scale, 1.0)
+        self.step_std = 0.03 * scale
+        self.value = rng.uniform(self.low, self.high)
         self.apply()
 
     def advance(self) -> None:
-        self.walk.advance()
+        v = self.value + self.rng.standard_normal(self.value.shape) * self.step_std
+        self.value = np.maximum(np.minimum(v, self.high), self.low)
         self.apply()
 
     def apply(self) -> None:
         rgba = self.model.geom_rgba
-        rgba[self.geom_ids, :3] = np.maximum(np.minimum(self.base + self.walk.value, 1.0), 0.0)
+        rgba[self.geom_ids, :3] = self.value
         # a non-default geom rgba overrides the material colour (texture kept); make sure it never equals the default
         rgba[self.geom_ids, 3] = 1.0 - 1e-4
 
@@ -122,16 +141,5 @@ class MovingObjects:
             frame[y0:y1, x0:x1][disc] = c
 
 
-def composite(rgb: np.ndarray, classes: np.ndarray, background: np.ndarray | None, floor_alpha: float) -> np.ndarray:
-    """Replace background pixels with the video frame and blend floor pixels with weight `floor_alpha`."""
-    if background is None:
-        return rgb
-    if floor_alpha >= 1.0:  # the common case: one select, no float maths
-        return np.where((classes != AGENT)[..., None], background, rgb)
-    weight = np.array([1.0, floor_alpha, 0.0], dtype=np.float32)[classes][..., None]  # indexed by pixel class
-    out = rgb + weight * (background.astype(np.float32) - rgb)
-    return (out + 0.5).astype(np.uint8)
-
-
 __all__ = ["AGENT", "BACKGROUND", "FLOOR", "BoundedWalk", "CameraShake", "ColourWalk", "MovingObjects",
-           "composite", "effective_geom_rgba"]
+           "effective_geom_rgba"]

@@ -10,9 +10,9 @@ class DistractorPreset:
     """How strongly an environment is distracted."""
 
     name: str
-    """Preset name: none, low, medium or hard."""
+    """Preset name: none, low, medium, hard or causal."""
     background_video: bool
-    """Replace sky/background pixels with a moving video and blend the floor with it."""
+    """A moving video as the sky (the floor keeps its texture at the task's `ground_plane_alpha`)."""
     scale: float
     """DCS difficulty s: amplitude of camera shake and agent colour random walks (0 disables both)."""
     moving_objects: int
@@ -21,11 +21,14 @@ class DistractorPreset:
     """Moving objects' velocity is a fixed random linear map of the previous action plus noise."""
 
 
+# DESIGN.md section 3. low = MaskLAM's distractor-low (the paper's main setting), medium = MaskLAM's distractor-hard
+# = LAOM's setting, hard = DCS hard; causal is ours: the distractor is caused by the action.
 PRESETS: dict[str, DistractorPreset] = {
     "none": DistractorPreset("none", background_video=False, scale=0.0, moving_objects=0, action_correlated=False),
     "low": DistractorPreset("low", background_video=True, scale=0.0, moving_objects=0, action_correlated=False),
     "medium": DistractorPreset("medium", background_video=True, scale=0.1, moving_objects=0, action_correlated=False),
-    "hard": DistractorPreset("hard", background_video=True, scale=0.3, moving_objects=3, action_correlated=True),
+    "hard": DistractorPreset("hard", background_video=True, scale=0.3, moving_objects=0, action_correlated=False),
+    "causal": DistractorPreset("causal", background_video=True, scale=0.1, moving_objects=3, action_correlated=True),
 }
 
 

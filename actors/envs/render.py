@@ -44,6 +44,7 @@ class SceneRenderer:
         self.base_elevation = elevation
         self.base_azimuth = 90.0  # look along +y at the x-z plane, like the XML 'track' cameras
         self.roll = 0.0
+        self.view: tuple | None = None
         self.set_camera()
         # geom id -> pixel class lookup; index 0 of the padded table serves "no object" (id -1)
         cls = np.full(model.ngeom + 1, FLOOR, dtype=np.uint8)
@@ -66,6 +67,11 @@ class SceneRenderer:
         r.update_scene(data, camera=self.camera)
         if self.roll:
             _roll_scene_cameras(r.scene, self.roll)
+        cam = r.scene.camera[0]
+        near, half_h = float(cam.frustum_near), float(cam.frustum_top)
+        half_w = float(cam.frustum_width) or half_h  # MuJoCo: width 0 means "from the aspect ratio" (square frames)
+        # the frame's view basis, for the skybox: forward, up, near-plane half extents at unit distance
+        self.view = (np.array(cam.forward), np.array(cam.up), half_w / near, half_h / near)
         rgb = r.render()
         r.enable_segmentation_rendering()
         try:

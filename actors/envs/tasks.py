@@ -15,15 +15,16 @@ class TaskSpec:
     """Tracking camera distance from the tracked body (the XML 'track' camera's offset)."""
     camera_elevation: float
     """Tracking camera elevation in degrees (negative looks down)."""
-    floor_alpha: float
-    """Weight of the background video on floor pixels (DCS: 1.0, humanoid 0.3)."""
+    ground_plane_alpha: float
+    """Opacity of the floor under a video background (DCS `ground_plane_alpha`): 1.0 keeps the floor opaque, the
+    video shows only in the sky; humanoid 0.3 draws floor pixels as 0.3 * floor + 0.7 * video."""
 
 
 TASKS: dict[str, TaskSpec] = {
-    "halfcheetah": TaskSpec("HalfCheetah-v5", camera_distance=3.0, camera_elevation=-10.0, floor_alpha=1.0),
-    "hopper": TaskSpec("Hopper-v5", camera_distance=3.0, camera_elevation=-10.0, floor_alpha=1.0),
-    "walker2d": TaskSpec("Walker2d-v5", camera_distance=3.5, camera_elevation=-10.0, floor_alpha=1.0),
-    "humanoid": TaskSpec("Humanoid-v5", camera_distance=4.0, camera_elevation=-10.0, floor_alpha=0.3),
+    "halfcheetah": TaskSpec("HalfCheetah-v5", camera_distance=3.0, camera_elevation=-10.0, ground_plane_alpha=1.0),
+    "hopper": TaskSpec("Hopper-v5", camera_distance=3.0, camera_elevation=-10.0, ground_plane_alpha=1.0),
+    "walker2d": TaskSpec("Walker2d-v5", camera_distance=3.5, camera_elevation=-10.0, ground_plane_alpha=1.0),
+    "humanoid": TaskSpec("Humanoid-v5", camera_distance=4.0, camera_elevation=-10.0, ground_plane_alpha=0.3),
 }
 
 
