@@ -5,7 +5,7 @@ ceiling  render_fps: N plain processes, each looping gymnasium step + RGB render
 fleet    actor_fps:  N `ActorWorker`s on a local Ray with the chosen preset, writing chunk shards to disk.
 Prints one JSON line last: actor_fps, render_fps, actor_efficiency = actor_fps / render_fps (target >= 0.8).
 
-    python benchmarks/bench_actors.py --task halfcheetah --preset hard --actors 2 --steps 6000
+    python benchmarks/bench_actors.py --task halfcheetah --preset low --actors 2 --steps 6000
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def measure_fleet(task: str, preset: str, size: int, actors_n: int, steps: int) 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--task", default="halfcheetah")
-    ap.add_argument("--preset", default="hard")
+    ap.add_argument("--preset", default="low")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--actors", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--steps", type=int, default=6000, help="fleet env steps (the ceiling uses as many per process)")

@@ -29,6 +29,10 @@ class BlockBatch:
     """float32 [B, L-1, A]: actions[:, i] leads from frame i to frame i+1."""
     labelled: np.ndarray
     """bool [B]: the block's episode may be used as action labels."""
+    episodes: np.ndarray | None = None
+    """str [B]: episode id of each block (probes group by it)."""
+    states: np.ndarray | None = None
+    """float32 [B, L, S] proprioceptive states of the frames (state-leak probes)."""
 
 
 class BlockReplay:
@@ -91,7 +95,7 @@ class BlockReplay:
 
     def _gather(self, picks: list[tuple[int, int]]) -> BlockBatch:
         L = self.block_len
-        frames, gts, preds, acts, lab = [], [], [], [], []
+        frames, gts, preds, acts, lab, eps, states = [], [], [], [], [], [], []
         for i, s in picks:
             c = self._chunks[i]
             frames.append(c.frames[s:s + L])
@@ -99,5 +103,8 @@ class BlockReplay:
             preds.append(None if c.pred_masks is None else c.pred_masks[s:s + L])
             acts.append(c.actions[s:s + L - 1])
             lab.append(c.labelled)
+            eps.append(c.episode_id)
+            states.append(c.states[s:s + L])
         pred = None if any(p is None for p in preds) else np.stack(preds)
-        return BlockBatch(np.stack(frames), np.stack(gts), pred, np.stack(acts), np.array(lab))
+        return BlockBatch(np.stack(frames), np.stack(gts), pred, np.stack(acts), np.array(lab), np.array(eps),
+                          np.stack(states))

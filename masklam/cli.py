@@ -15,7 +15,7 @@ from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, Policy
 
 # subcommand -> (config class, default config file, shortcut flag -> dotted key, help)
 _ENV_FLAGS = {"task": ("env.task", str, "halfcheetah | hopper | walker2d | humanoid"),
-              "preset": ("env.preset", str, "none | low | medium | hard"),
+              "preset": ("env.preset", str, "none | low (paper) | medium | hard | causal"),
               "seed": ("env.seed", int, "base seed"),
               "size": ("env.size", int, "frame size in pixels"),
               "video-source": ("env.video_source", str, "'procedural' or a DAVIS-layout folder")}
@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
     "preview": (PreviewConfig, None, {
         **_ENV_FLAGS,
         "frames": ("frames", int, "frames to roll out"),
+        "presets-table": ("presets_table", lambda s: s.lower() in ("1", "true", "yes"),
+                          "true: write presets.png (every task x every preset) instead"),
         "out": ("out", str, "output directory")},
         "Write a PNG grid and a GIF of distracted frames with the agent mask outlined."),
     "segmenter train": (SegmenterConfig, None, {
@@ -177,10 +179,13 @@ def main(argv: list[str] | None = None) -> int:
 
             run_probe(cfg)
         elif args.command == "preview":
-            from masklam.preview import run_preview
+            from masklam.preview import run_preview, run_presets_table
 
-            png, gif = run_preview(cfg)
-            print(f"wrote {png} and {gif}")
+            if cfg.presets_table:
+                print(f"wrote {run_presets_table(cfg)}")
+            else:
+                png, gif = run_preview(cfg)
+                print(f"wrote {png} and {gif}")
         elif args.command == "segmenter train":
             from masklam.segmenter import run_segmenter_train
 

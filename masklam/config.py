@@ -76,14 +76,24 @@ class CollectConfig(FleetConfig):
 
 @dataclass
 class HeldOutConfig:
-    """Held-out labelled episodes for the frozen probe: test-split backgrounds and unseen env seeds."""
+    """The frozen probe's held-out set (DESIGN.md section 5): test-split videos, unseen env seeds, and actions
+    independent of the state, so a latent cannot score by encoding the pose."""
 
-    steps: int = 1500
-    """Env steps in each of the two held-out sets (one fits the probe, the other scores it)."""
+    steps: int = 10_000
+    """At least this many recorded env steps (transitions)."""
+    min_episodes: int = 10
+    """...over at least this many episodes (recording continues until both hold)."""
     seed_offset: int = 10_000
-    """Seeds of the held-out sets: env.seed + seed_offset and env.seed + 2 * seed_offset."""
-    blocks: int = 2000
-    """Blocks sampled from each set to compute latents."""
+    """Env seed of the held-out set: env.seed + seed_offset (training never uses it)."""
+    policy: PolicyConfig = field(default_factory=lambda: PolicyConfig(kind="random"))
+    """Behaviour policy of the held-out set: `random` (uniform, state-independent: the default) or `expert` with
+    heavy `noise_std` (partly state-dependent: the state probe in the report says how much)."""
+    max_rows: int | None = None
+    """Cap on probe rows (evenly spaced over the set, whole episodes kept apart); null uses every transition."""
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.min_episodes < 3:
+            raise ValueError("heldout.steps must be >= 1 and heldout.min_episodes >= 3 (cross-validation)")
 
 
 @dataclass
@@ -132,6 +142,8 @@ class PreviewConfig:
     """Nearest-neighbour upscaling of each frame in the outputs."""
     out: str = "runs/preview"
     """Output directory for preview.png and preview.gif."""
+    presets_table: bool = False
+    """Instead: write presets.png, one frame of every preset (columns) for every task (rows), same seed and step."""
 
 
 @dataclass
@@ -166,7 +178,7 @@ class SegmenterConfig:
 
     tasks: list[str] = field(default_factory=lambda: ["halfcheetah", "hopper", "walker2d", "humanoid"])
     """Tasks whose frames the model learns."""
-    presets: list[str] = field(default_factory=lambda: ["none", "low", "medium", "hard"])
+    presets: list[str] = field(default_factory=lambda: ["none", "low", "medium", "hard", "causal"])
     """Distractor presets whose frames the model learns."""
     train_frames: int = 1500
     """Training frames per (task, preset), from train-split backgrounds."""
@@ -192,7 +204,7 @@ class SegmenterConfig:
 class PolicyTrainConfig:
     """`masklam policy train`: label a recorded dataset with a trained LAM, latent BC, decoder, evaluation."""
 
-    data: str = "data/halfcheetah_hard"
+    data: str = "data/hc_low_expert"
     """Recorded dataset (shards) the policy learns from; latent methods need served masks in it if they use them."""
     method: str = "masklam"
     """A LAM method of `lam_run` (lapo, masklam, masklam_gt, masklam_loss_only, laom, laom_labels) or `bc`
@@ -231,9 +243,9 @@ class PolicyEvalConfig:
 class TuneGridConfig:
     """`masklam tune`: Ray Tune grid of method x task x seed x label budget on recorded datasets."""
 
-    data: dict[str, str] = field(default_factory=lambda: {"halfcheetah": "data/halfcheetah_hard"})
+    data: dict[str, str] = field(default_factory=lambda: {"halfcheetah": "data/hc_low_expert"})
     """task -> recorded training dataset (shards, with served masks)."""
-    heldout: dict[str, str] = field(default_factory=lambda: {"halfcheetah": "data/halfcheetah_hard_heldout"})
+    heldout: dict[str, str] = field(default_factory=lambda: {"halfcheetah": "data/hc_low_probe"})
     """task -> recorded held-out dataset (test-split backgrounds, unseen seeds) for the frozen probe."""
     methods: list[str] = field(default_factory=lambda: ["bc", "lapo", "masklam"])
     """Grid axis: `bc` and/or LAM methods."""
@@ -245,8 +257,9 @@ class TuneGridConfig:
     """The LAM of each trial (`methods` inside is replaced by the trial's method)."""
     lam_updates: int = 600
     """LAM updates per trial (offline, on the recorded dataset)."""
-    probe_blocks: int = 2000
-    """Blocks of the held-out dataset used by the frozen probe (half fit it, half score it)."""
+    probe_rows: int | None = None
+    """Cap on the held-out transitions the frozen probe uses (evenly spaced); null uses all of them. The held-out
+    dataset must be recorded with state-independent actions (`--policy random`, test split, unseen seed)."""
     policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)
     """Latent BC, decoder and evaluation of each trial."""
     cpus_per_trial: float = 1.0

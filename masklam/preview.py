@@ -51,6 +51,32 @@ def run_preview(cfg: PreviewConfig) -> tuple[Path, Path]:
     return png, gif
 
 
+def run_presets_table(cfg: PreviewConfig) -> Path:
+    """presets.png: rows = tasks, columns = presets, each the frame after `cfg.frames` random steps (same seeds)."""
+    from actors.envs import PRESETS, TASKS
+
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for task in TASKS:
+        row = []
+        for preset in PRESETS:
+            env = make_env(task, preset, seed=cfg.env.seed, size=cfg.env.size, video_source=cfg.env.video_source,
+                           split=cfg.env.split)
+            frame, _ = env.reset(seed=cfg.env.seed)
+            rng = np.random.default_rng(cfg.env.seed)
+            for _ in range(cfg.frames):
+                frame, _, terminated, truncated, _ = env.step(rng.uniform(-1, 1, env.action_space.shape))
+                if terminated or truncated:
+                    frame, _ = env.reset()
+            env.close()
+            row.append(frame.repeat(cfg.scale, 0).repeat(cfg.scale, 1))
+        rows.append(np.concatenate(row, axis=1))
+    path = out / "presets.png"
+    Image.fromarray(np.concatenate(rows, axis=0)).save(path)
+    return path
+
+
 def write_gif(frames: list[np.ndarray], path: str | Path, scale: int = 1, duration_ms: int = 80) -> Path:
     """An endlessly looping GIF of RGB uint8 frames, each upscaled `scale` times (nearest neighbour)."""
     if not frames:

@@ -11,18 +11,31 @@ from rich.table import Table
 from actors.shards import atomic_write_bytes
 
 
+def _ci(results: dict, key: str, m: str) -> str:
+    lo, hi = results.get(key, {}).get(m, (float("nan"), float("nan")))
+    return f"[{lo:.3f}, {hi:.3f}]"
+
+
 def markdown_table(results: dict) -> str:
     lines = [f"# LAM probe results: {results['task']} / preset {results['preset']}", "",
-             "| method | probe_nmse (frozen, held-out) |", "|---|---|"]
+             "| method | probe_nmse (frozen, held-out) | 90% interval | random-init IDM (floor) |", "|---|---|---|---|"]
+    floor = results.get("probe_nmse_random_init", {})
     for m, v in results["probe_nmse"].items():
-        lines.append(f"| {m} | {v:.4f} |")
+        lines.append(f"| {m} | {v:.4f} | {_ci(results, 'probe_ci90', m)} | {floor.get(m, float('nan')):.4f} |")
+    if "state_probe_nmse" in results:
+        lo, hi = results["state_probe_ci90"]
+        lines += ["", f"State-leak level: the same probe on the proprioceptive state (linear + squares) reaches "
+                      f"{results['state_probe_nmse']:.4f} [{lo:.3f}, {hi:.3f}]; near 1.0 means the probe set's actions "
+                      f"do not depend on the state, so a latent cannot score by encoding the pose."]
     if "probe_ratio" in results:
         lines += ["", f"probe_ratio = probe_nmse(lapo) / probe_nmse(masklam) = **{results['probe_ratio']:.3f}**"]
     lines += ["", f"- mode: {results['mode']}; seed {results['seed']}; {results['updates']} updates of batch "
                   f"{results['batch_size']}; {results['train_seconds']:.0f} s of training "
                   f"({results['learner_ups']:.2f} updates/s at the end); {results['chunks_streamed']} chunks streamed",
               f"- model: {results['model']}",
-              f"- held-out probe data: {results['heldout']}",
+              f"- held-out probe data: {results.get('probe_set', results['heldout'])}; "
+              f"{results.get('probe_rows', '?')} probe rows over {results.get('probe_episodes', '?')} episodes, "
+              f"ridge strength by cross-validation over whole episodes, interval by bootstrap over episodes",
               f"- hardware: {results['hardware']}; wall time {results['wall_seconds']:.0f} s"]
     return "\n".join(lines) + "\n"
 
@@ -31,11 +44,14 @@ def write_results(results: dict, out: Path, console: Console) -> None:
     atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())
     atomic_write_bytes(out / "results.md", markdown_table(results).encode())
     table = Table(title=f"probe_nmse on held-out episodes ({results['task']}/{results['preset']})")
-    table.add_column("method")
-    table.add_column("probe_nmse", justify="right")
+    for col in ("method", "probe_nmse", "90% interval", "random-init"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    floor = results.get("probe_nmse_random_init", {})
     for m, v in results["probe_nmse"].items():
-        table.add_row(m, f"{v:.4f}")
+        table.add_row(m, f"{v:.4f}", _ci(results, "probe_ci90", m), f"{floor.get(m, float('nan')):.4f}")
     console.print(table)
+    if "state_probe_nmse" in results:
+        console.print(f"state-leak level (probe on the proprioceptive state): {results['state_probe_nmse']:.4f}")
     if "probe_ratio" in results:
         console.print(f"probe_ratio (lapo / masklam) = [bold]{results['probe_ratio']:.3f}[/]")
     console.print(f"results: {out / 'results.md'}")

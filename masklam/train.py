@@ -24,7 +24,9 @@ from actors.shards import ShardReader
 from actors.sinks import QueueSink
 from learner.online import OnlineLAMLearner
 from masklam.config import TrainConfig, save_config, to_dict
-from masklam.heldout import frozen_probe_nmse, heldout_chunks
+from learner.heldout import heldout_probe
+from learner.lam.methods import uses_served_masks
+from masklam.heldout import heldout_chunks
 from masklam.progress import stage_progress
 from masklam.ray_runtime import ensure_ray, require_resources
 from masklam.results import write_results
@@ -46,7 +48,11 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out)
     wall = time.perf_counter()
-    with fleet_segmentation(cfg, out, console) if not cfg.offline_data else _no_segmentation(cfg):
+    if cfg.offline_data:
+        _env_from_dataset(cfg, console)
+    # offline runs still need the service when a method reads served masks: the held-out probe set is recorded now
+    needs_service = not cfg.offline_data or any(uses_served_masks(m) for m in cfg.learner.methods)
+    with fleet_segmentation(cfg, out, console) if needs_service else _no_segmentation(cfg):
         started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus)
         try:
             n_actors = 0 if cfg.offline_data else cfg.actors
@@ -60,15 +66,26 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
             if started:
                 ray.shutdown()
     results = {"task": cfg.env.task, "preset": cfg.env.preset, "seed": cfg.env.seed, "methods": cfg.learner.methods,
-               "probe_nmse": probes, "updates": train_stats["updates"], "train_seconds": train_stats["seconds"],
+               **probes, "updates": train_stats["updates"], "train_seconds": train_stats["seconds"],
                "learner_ups": train_stats["ups"], "chunks_streamed": train_stats["chunks_in"],
                "batch_size": cfg.learner.batch_size, "model": to_dict(cfg.learner.model),
                "heldout": to_dict(cfg.heldout), "mode": "offline" if cfg.offline_data else "online",
                "hardware": _hardware(), "wall_seconds": time.perf_counter() - wall}
-    if "lapo" in probes and "masklam" in probes:
-        results["probe_ratio"] = probes["lapo"] / probes["masklam"]
     write_results(results, out, console)
     return results
+
+
+def _env_from_dataset(cfg: TrainConfig, console: Console) -> None:
+    """Offline: the held-out probe set must come from the dataset's task, preset and frame size."""
+    import dataclasses
+
+    first = next(iter(ShardReader(cfg.offline_data)), None)
+    if first is None:
+        raise ValueError(f"offline dataset {cfg.offline_data} holds no chunks")
+    size = int(first.frames.shape[1])
+    if (first.task, first.preset, size) != (cfg.env.task, cfg.env.preset, cfg.env.size):
+        console.print(f"offline dataset is {first.task}/{first.preset} at {size} px: the held-out probe set follows it")
+        cfg.env = dataclasses.replace(cfg.env, task=first.task, preset=first.preset, size=size)
 
 
 class _no_segmentation:
@@ -136,11 +153,18 @@ def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tu
     return state, stats
 
 
-def _heldout_probe(cfg: TrainConfig, state: dict, action_dim: int) -> dict[str, float]:
-    h = cfg.heldout
-    fit = heldout_chunks(cfg.env, cfg.policy, cfg.actor, h.steps, cfg.env.seed + h.seed_offset)
-    test = heldout_chunks(cfg.env, cfg.policy, cfg.actor, h.steps, cfg.env.seed + 2 * h.seed_offset)
-    return frozen_probe_nmse(cfg.learner, state, action_dim, fit, test, h.blocks)
+def _heldout_probe(cfg: TrainConfig, state: dict, action_dim: int) -> dict:
+    """The frozen probe protocol (learner.heldout) on a freshly recorded held-out set; adds probe_ratio."""
+    chunks = heldout_chunks(cfg.env, cfg.actor, cfg.heldout, cfg.env.seed)
+    scores = heldout_probe(cfg.learner, state, action_dim, chunks, cfg.heldout.max_rows, seed=cfg.env.seed)
+    scores["probe_set"] = {"policy": cfg.heldout.policy.kind, "noise_std": cfg.heldout.policy.noise_std,
+                           "transitions": sum(c.new_transitions for c in chunks),
+                           "episodes": len({c.episode_id for c in chunks}), "split": "test",
+                           "env_seed": cfg.env.seed + cfg.heldout.seed_offset}
+    p = scores["probe_nmse"]
+    if "lapo" in p and "masklam" in p:
+        scores["probe_ratio"] = p["lapo"] / p["masklam"]
+    return scores
 
 
 def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
@@ -160,16 +184,14 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
     with fleet_segmentation(cfg, out, console):
         console.print(f"[bold]frozen probe[/] of update {state['learner']['updates']} on held-out episodes")
         probes = _heldout_probe(cfg, state["learner"], action_dim)
+    results.pop("probe_ratio", None)
     results.update(task=cfg.env.task, preset=cfg.env.preset, seed=cfg.env.seed, methods=cfg.learner.methods,
-                   probe_nmse=probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
+                   **probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
                    hardware=results.get("hardware", _hardware()))
     for k, v in (("train_seconds", 0.0), ("learner_ups", 0.0), ("chunks_streamed", 0), ("wall_seconds", 0.0),
                  ("mode", "online"), ("batch_size", cfg.learner.batch_size),
                  ("model", to_dict(cfg.learner.model))):
         results.setdefault(k, v)
-    results.pop("probe_ratio", None)
-    if "lapo" in probes and "masklam" in probes:
-        results["probe_ratio"] = probes["lapo"] / probes["masklam"]
     write_results(results, out, console)
     return results
 

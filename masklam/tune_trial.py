@@ -18,7 +18,7 @@ from learner.policy.checkpoint import load_policy
 from learner.policy.labels import LatentLabeller
 from learner.policy.train import FRAME_STACK, train_policy
 from masklam.config import TuneGridConfig, from_dict
-from masklam.heldout import frozen_probe_nmse
+from learner.heldout import heldout_probe
 
 
 def trial_key(task: str, method: str, seed: int, budget: int) -> str:
@@ -55,7 +55,10 @@ def run_trial_stages(params: dict) -> dict:
         lam_cfg = dataclasses.replace(grid.lam, methods=[method], seed=seed, device="auto")
         state = _train_lam(lam_cfg, action_dim, grid, task, work / "lam")
         metrics["lam_updates"] = state["updates"]
-        metrics["probe_nmse"] = _probe(lam_cfg, state, action_dim, grid, task)[method]
+        probe = heldout_probe(lam_cfg, state, action_dim, ShardReader(grid.heldout[task]), grid.probe_rows, seed)
+        metrics.update(probe_nmse=probe["probe_nmse"][method], probe_ci90=probe["probe_ci90"][method],
+                       probe_nmse_random_init=probe["probe_nmse_random_init"][method],
+                       state_probe_nmse=probe["state_probe_nmse"], probe_episodes=probe["probe_episodes"])
         labeller = LatentLabeller(lam_cfg, state, method, action_dim)
         target_dim = labeller.latent_dim
     policy_cfg = dataclasses.replace(grid.policy, seed=seed, decoder_transitions=budget)
@@ -79,15 +82,3 @@ def _train_lam(cfg, action_dim: int, grid: TuneGridConfig, task: str, ckpt_dir: 
         learner.train(min(50, grid.lam_updates - learner.updates()))
     learner.checkpoint()
     return learner.state()["learner"]
-
-
-def _probe(cfg, state: dict, action_dim: int, grid: TuneGridConfig, task: str) -> dict[str, float]:
-    """Frozen probe on the held-out dataset: episodes alternate between the fit and the score halves."""
-    chunks = list(ShardReader(grid.heldout[task]))
-    episodes = sorted({c.episode_id for c in chunks})
-    if len(episodes) < 2:
-        raise ValueError(f"the held-out dataset {grid.heldout[task]} needs at least 2 episodes for the probe")
-    fit_ids = set(episodes[::2])
-    fit = [c for c in chunks if c.episode_id in fit_ids]
-    test = [c for c in chunks if c.episode_id not in fit_ids]
-    return frozen_probe_nmse(cfg, state, action_dim, fit, test, grid.probe_blocks // 2)

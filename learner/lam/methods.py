@@ -18,6 +18,12 @@ LATENT_PREDICTION = ("laom", "laom_labels")
 METHODS = (*RECONSTRUCTION, *LATENT_PREDICTION)
 
 
+def uses_served_masks(name: str) -> bool:
+    """Whether a method reads the segmentation service's masks (so its data and probe sets need them)."""
+    spec = RECONSTRUCTION.get(name)
+    return spec is not None and (spec.masked_loss or spec.mask_input) and spec.mask_source == "served"
+
+
 def build_method(name: str, model: LAMModelConfig, action_dim: int, w_bg: float = 0.0,
                  label_weight: float = 1.0) -> nn.Module:
     if name in RECONSTRUCTION:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 
 def small_fleet(tmp_path, actors=2, max_restarts=2):
-    env = EnvConfig(task="halfcheetah", preset="hard", size=32, max_episode_steps=120)
+    env = EnvConfig(task="halfcheetah", preset="causal", size=32, max_episode_steps=120)
     actor = ActorConfig(envs_per_actor=2, chunk_len=16, chunk_overlap=4, chunks_per_shard=2, steps_per_call=100,
                         max_restarts=max_restarts)
     sink = functools.partial(ShardSink, str(tmp_path), chunks_per_shard=actor.chunks_per_shard)

@@ -60,18 +60,6 @@ def test_training_reduces_the_loss():
     assert last < 0.7 * first
 
 
-def test_frozen_probe_recovers_a_linear_map_and_stays_honest_on_noise():
-    from learner.probe import fit_frozen_probe
-
-    rng = np.random.default_rng(0)
-    w = rng.normal(size=(16, 3))
-    z1, z2 = rng.normal(size=(400, 16)), rng.normal(size=(400, 16))
-    assert fit_frozen_probe(z1, z1 @ w, z2, z2 @ w) < 0.01
-    noise = fit_frozen_probe(rng.normal(size=(60, 128)), rng.normal(size=(60, 3)), rng.normal(size=(60, 128)),
-                             rng.normal(size=(60, 3)))
-    assert 0.8 < noise < 1.5, "with no signal the probe is about as good as predicting the mean"
-
-
 def test_laom_and_laom_labels_train_and_update_their_target_encoder():
     learner = LAMLearner(small(("laom", "laom_labels")), 3)
     before = [p.clone() for p in learner.methods["laom"].target_encoder.parameters()]

@@ -45,8 +45,8 @@ def test_resolved_config_round_trips(tmp_path):
 
 
 @pytest.mark.parametrize("name, cls", [("quickstart.yaml", QuickstartConfig),
-                                       ("collect_halfcheetah_hard.yaml", CollectConfig),
-                                       ("train_halfcheetah_hard.yaml", TrainConfig)])
+                                       ("collect_halfcheetah_low.yaml", CollectConfig),
+                                       ("train_halfcheetah_low.yaml", TrainConfig)])
 def test_shipped_configs_load(name, cls):
     load_config(cls, f"configs/{name}")
 

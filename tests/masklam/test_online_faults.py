@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def test_killed_actor_and_learner_recover(ray_local, tmp_path):
     queue = Queue(maxsize=8, actor_options={"num_cpus": 0})
-    env = EnvConfig(task="halfcheetah", preset="hard", size=32)
+    env = EnvConfig(task="halfcheetah", preset="causal", size=32)
     actor_cfg = ActorConfig(chunk_len=24, chunk_overlap=12, steps_per_call=50, max_restarts=2)
     fleet = ActorFleet(env, PolicyConfig(), actor_cfg, 1, functools.partial(QueueSink, queue))
     stop = threading.Event()

@@ -73,7 +73,7 @@ seeds: [0]
 label_budgets: [40]
 lam: {{batch_size: 4, model: {{channels: [4, 8], blocks: 1, latent_dim: 8}}}}
 lam_updates: 2
-probe_blocks: 64
+probe_rows: 64
 policy: {{bc_iterations: 1, bc_batches_per_iteration: 2, batch_size: 8, decoder_steps: 3, eval_episodes: 1,
           eval_max_steps: 15, model: {{channels: [4, 8], feature_dim: 16}}}}
 cpus_per_trial: 0.5

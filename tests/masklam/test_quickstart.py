@@ -15,7 +15,7 @@ TINY = ["--task", "hopper", "--steps", "200", "--set", "preview.frames=6", "--se
         "--set", "train.updates=6", "--set", "train.minutes=0", "--set", "train.min_blocks=8",
         "--set", "train.updates_per_call=3", "--set", "train.learner.batch_size=4",
         "--set", "train.learner.model.channels=[4, 8]", "--set", "train.learner.model.latent_dim=16",
-        "--set", "train.actor.chunk_len=24", "--set", "train.heldout.steps=120", "--set", "train.heldout.blocks=128",
+        "--set", "train.actor.chunk_len=24", "--set", "train.heldout.steps=120", "--set", "train.heldout.min_episodes=3",
         "--set", "train.checkpoint_every=3", "--set", "policy.bc_iterations=1",
         "--set", "policy.bc_batches_per_iteration=2", "--set", "policy.batch_size=8",
         "--set", "policy.model.channels=[4, 8]", "--set", "policy.model.feature_dim=16",

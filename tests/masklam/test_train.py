@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 # 2 actors + 1 learner CPU could never all be scheduled
 TINY = ["--actors", "1", "--set", "learner_cpus=0", "--set", "learner.batch_size=4", "--set", "min_blocks=8",
         "--set", "heldout.steps=120",
-        "--set", "heldout.blocks=256", "--set", "actor.chunk_len=24", "--set", "updates_per_call=5",
+        "--set", "heldout.min_episodes=3", "--set", "actor.chunk_len=24", "--set", "updates_per_call=5",
         "--set", "checkpoint_every=5", "--set", "learner.model.channels=[4, 8]", "--set", "learner.model.blocks=1",
         "--set", "learner.model.latent_dim=16", "--set", "learner.replay_frames=5000"]
 ALL_METHODS = ["--methods", "lapo,masklam,masklam_gt,laom,laom_labels"]
@@ -20,7 +20,7 @@ ALL_METHODS = ["--methods", "lapo,masklam,masklam_gt,laom,laom_labels"]
 
 def test_train_checkpoint_resume_and_probe_table(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--task", "hopper", "--preset", "hard", "--updates", "10", "--out", str(out),
+    assert main(["train", "--task", "hopper", "--preset", "medium", "--updates", "10", "--out", str(out),
                  *TINY, *ALL_METHODS]) == 0
     first = json.loads((out / "results.json").read_text())
     assert first["updates"] == 10
@@ -29,7 +29,7 @@ def test_train_checkpoint_resume_and_probe_table(tmp_path, capsys):
     assert (out / "checkpoints" / "latest").read_text().strip() == "ckpt-000000010.pt"
     assert "probe_ratio" in (out / "results.md").read_text()
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
-    assert main(["train", "--task", "hopper", "--preset", "hard", "--updates", "15", "--out", str(out), "--resume",
+    assert main(["train", "--task", "hopper", "--preset", "medium", "--updates", "15", "--out", str(out), "--resume",
                  *TINY, *ALL_METHODS]) == 0
     err = capsys.readouterr().err
     assert "resumed from update 10" in err
@@ -47,6 +47,22 @@ def test_offline_training_from_recorded_shards(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["mode"] == "offline" and results["updates"] == 6
     assert set(results["probe_nmse"]) == {"lapo", "masklam_gt"}
+
+
+def test_offline_training_with_served_masks_as_the_readme_shows(tmp_path):
+    """Regression: offline `--methods lapo,masklam` failed at the end (KeyError 'served') because the held-out
+    probe set was recorded without the segmentation service."""
+    data = tmp_path / "data"
+    assert main(["collect", "--task", "hopper", "--preset", "low", "--actors", "1", "--steps", "150",
+                 "--out", str(data), "--set", "actor.chunk_len=24"]) == 0
+    out = tmp_path / "offline"
+    # the dataset's task and preset win over the (default) env flags for the held-out probe set
+    assert main(["train", "--offline-data", str(data), "--methods", "lapo,masklam", "--updates", "6",
+                 "--out", str(out), *TINY]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert (results["task"], results["preset"]) == ("hopper", "low")
+    assert set(results["probe_nmse"]) == {"lapo", "masklam"} and "probe_ratio" in results
+    assert set(results["probe_nmse_random_init"]) == {"lapo", "masklam"} and "state_probe_nmse" in results
 
 
 def test_train_fails_fast_when_the_cluster_is_too_small(tmp_path, ray_local, capsys):

@@ -219,7 +219,7 @@ def test_served_masks_match_simulator_masks(shared_server, task):
     """Held-out distractors (test-split backgrounds, unseen seed) through the real service."""
     from actors.envs import make_env
 
-    env = make_env(task, "hard", seed=777, split="test")
+    env = make_env(task, "low", seed=777, split="test")
     frame, info = env.reset(seed=777)
     rng = np.random.default_rng(0)
     fs, gts = [frame], [info["agent_mask"]]
