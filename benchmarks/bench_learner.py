@@ -1,7 +1,8 @@
 """Learner throughput: updates/s of each LAM method at batch sizes 32 and 128, at two model sizes.
 
-paper  IMPALA channels 16,32,32 x4, 2 residual blocks, 64x64, frame stack 3, 128-d latent
-cpu    the small size the CPU configs use (channels 8,16,16 x1, 1 residual block, same latent)
+paper   IMPALA channels 16,32,32 x4, 2 residual blocks, 64x64, frame stack 3, 128-d latent
+cpu     the small size the CPU configs use (channels 8,16,64 x1, 1 residual block, same latent)
+cpu_v1  the previous CPU size (channels 8,16,16: an 8x8x16 bottleneck), for before/after comparisons
 Each method is timed alone on random blocks (the side-by-side learner's update costs the sum).
 Prints one JSON line last with learner_ups[size][method][batch].
 
@@ -25,13 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from learner.lam.config import LAMModelConfig  # noqa: E402
 from learner.lam.learner import LAMLearner  # noqa: E402
-from learner.lam.learner_config import LAMLearnerConfig  # noqa: E402
+from learner.lam.learner_config import LAMLearnerConfig, cpu_model  # noqa: E402
 from learner.lam.methods import METHODS  # noqa: E402
 from learner.replay import BlockBatch  # noqa: E402
 
 SIZES = {
     "paper": LAMModelConfig(channels=[16, 32, 32], scale=4, blocks=2, latent_dim=128),
-    "cpu": LAMModelConfig(channels=[8, 16, 16], scale=1, blocks=1, latent_dim=128),
+    "cpu": cpu_model(),
+    "cpu_v1": LAMModelConfig(channels=[8, 16, 16], scale=1, blocks=1, latent_dim=128),
 }
 
 
@@ -41,8 +43,10 @@ def blocks(batch: int, rng: np.random.Generator) -> BlockBatch:
                       rng.uniform(-1, 1, (batch, 12, 6)).astype(np.float32), np.ones(batch, bool))
 
 
-def ups(method: str, model: LAMModelConfig, batch: int, seconds: float, max_updates: int) -> float:
-    learner = LAMLearner(LAMLearnerConfig(methods=[method], model=model, batch_size=batch), action_dim=6)
+def ups(method: str, model: LAMModelConfig, batch: int, seconds: float, max_updates: int,
+        channels_last: bool = True) -> float:
+    learner = LAMLearner(LAMLearnerConfig(methods=[method], model=model, batch_size=batch,
+                                          channels_last=channels_last), action_dim=6)
     data = blocks(batch, np.random.default_rng(0))
     learner.update(data)  # warm-up (allocations, first-call overheads)
     n, t = 0, time.perf_counter()
@@ -59,18 +63,21 @@ def main() -> None:
     ap.add_argument("--batches", default="32,128")
     ap.add_argument("--seconds", type=float, default=10.0, help="time budget per (size, method, batch)")
     ap.add_argument("--max-updates", type=int, default=50)
+    ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
+                    help="NCHW convolutions (the old path's layout)")
     args = ap.parse_args()
     result: dict = {}
     for size in args.sizes.split(","):
         for method in args.methods.split(","):
             for batch in map(int, args.batches.split(",")):
-                u = ups(method, SIZES[size], batch, args.seconds, args.max_updates)
+                u = ups(method, SIZES[size], batch, args.seconds, args.max_updates, args.channels_last)
                 print(f"  {size:5s} {method:18s} batch {batch:4d}: {u:7.3f} updates/s ({1 / u:6.2f} s/update)",
                       file=sys.stderr)
                 result.setdefault(size, {}).setdefault(method, {})[batch] = round(u, 4)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
     print(json.dumps({"bench": "learner", "device": device, "machine": platform.machine(),
-                      "torch_threads": torch.get_num_threads(), "learner_ups": result}))
+                      "torch_threads": torch.get_num_threads(), "channels_last": args.channels_last,
+                      "learner_ups": result}))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ results.json and results.md (probe_nmse per method, probe_ratio = lapo / masklam
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import platform
@@ -50,6 +51,8 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     wall = time.perf_counter()
     if cfg.offline_data:
         _env_from_dataset(cfg, console)
+    if not cfg.learner.total_updates:  # the cosine schedule spans the run's update budget
+        cfg.learner = dataclasses.replace(cfg.learner, total_updates=cfg.updates)
     # offline runs still need the service when a method reads served masks: the held-out probe set is recorded now
     needs_service = not cfg.offline_data or any(uses_served_masks(m) for m in cfg.learner.methods)
     with fleet_segmentation(cfg, out, console) if needs_service else _no_segmentation(cfg):
@@ -77,8 +80,6 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
 
 def _env_from_dataset(cfg: TrainConfig, console: Console) -> None:
     """Offline: the held-out probe set must come from the dataset's task, preset and frame size."""
-    import dataclasses
-
     first = next(iter(ShardReader(cfg.offline_data)), None)
     if first is None:
         raise ValueError(f"offline dataset {cfg.offline_data} holds no chunks")

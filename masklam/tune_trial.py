@@ -52,7 +52,8 @@ def run_trial_stages(params: dict) -> dict:
     metrics: dict = {"task": task, "method": method, "seed": seed, "label_budget": budget}
     labeller, target_dim = None, action_dim
     if method != "bc":
-        lam_cfg = dataclasses.replace(grid.lam, methods=[method], seed=seed, device="auto")
+        lam_cfg = dataclasses.replace(grid.lam, methods=[method], seed=seed, device="auto",
+                                      total_updates=grid.lam.total_updates or grid.lam_updates)
         state = _train_lam(lam_cfg, action_dim, grid, task, work / "lam")
         metrics["lam_updates"] = state["updates"]
         probe = heldout_probe(lam_cfg, state, action_dim, ShardReader(grid.heldout[task]), grid.probe_rows, seed)

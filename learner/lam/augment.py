@@ -1,4 +1,8 @@
-"""Random shift / rotation / perspective of frame stacks in one warp: a homography near the identity per sample."""
+"""Random shift / rotation / perspective of frame stacks in one warp: a homography near the identity per sample.
+
+`random_augment` is LAOM's scheme: each image gets its own random choice among none, shift, rotation,
+perspective and their compositions (each component on with probability 1/2).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,17 @@ import torch
 import torch.nn.functional as F
 
 
-def random_homography_warp(x: torch.Tensor, shift: float = 0.08, rotate_deg: float = 5.0,
-                           perspective: float = 0.05, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Warp [B, C, H, W] with per-sample random homographies (all channels of a sample alike), border padding."""
+def random_augment(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Per image, a random subset of {shift, rotation, perspective} (the empty subset included)."""
+    on = (torch.rand(3, x.shape[0], generator=generator) < 0.5).float().to(x.device)
+    return random_homography_warp(x, shift=0.08 * on[0], rotate_deg=5.0 * on[1], perspective=0.05 * on[2],
+                                  generator=generator)
+
+
+def random_homography_warp(x: torch.Tensor, shift=0.08, rotate_deg=5.0, perspective=0.05,
+                           generator: torch.Generator | None = None) -> torch.Tensor:
+    """Warp [B, C, H, W] with per-sample random homographies (all channels of a sample alike), border padding.
+    Magnitudes are floats or per-sample tensors [B]."""
     b, _, h, w = x.shape
     dev = x.device
 

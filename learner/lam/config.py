@@ -33,3 +33,26 @@ class LAMModelConfig:
     def __post_init__(self) -> None:
         if self.size % (2 ** len(self.channels)):
             raise ValueError(f"size {self.size} must be divisible by 2**{len(self.channels)}")
+
+
+@dataclass
+class LAOMConfig:
+    """LAOM and LAOM-Labels (DESIGN.md section 5). Defaults are the CPU size; the paper's (LAOM's) values are noted
+    per field and collected in `LAOMConfig.paper()`."""
+
+    latent_dim: int = 1024
+    """Size of LAOM's latent action (LAOM: 8192)."""
+    hidden: int = 512
+    """Width of the IDM and FDM MLPs (LAOM: 1024)."""
+    ema_tau: float = 0.001
+    """Target encoder update e' <- (1 - tau) e' + tau e per step (LAOM: 0.001)."""
+    label_weight: float = 0.001
+    """lambda of LAOM-Labels' supervised head lambda * MSE(W z, a_t) (LAOM: 0.001)."""
+    label_fraction: float = 0.25
+    """Labelled rows per step as a fraction of the batch (LAOM: 128 of 512)."""
+    max_k: int = 10
+    """IDM offset k ~ U{1..max_k} per sample (LAOM: 10)."""
+
+    @classmethod
+    def paper(cls) -> "LAOMConfig":
+        return cls(latent_dim=8192, hidden=1024)

@@ -55,4 +55,6 @@ class ImpalaEncoder(nn.Module):
         self.out_channels = cin
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.stages[0].conv.weight.is_contiguous(memory_format=torch.channels_last):
+            x = x.contiguous(memory_format=torch.channels_last)  # oneDNN's fast layout, end to end
         return torch.relu(self.stages(x))

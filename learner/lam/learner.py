@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+
 import numpy as np
 import torch
 
+from learner.device import pick_device
 from learner.lam.batch import T_INDEX, to_torch
 from learner.lam.learner_config import LAMLearnerConfig
-from learner.device import pick_device
+from learner.lam.method import LAMMethod
 from learner.lam.methods import build_method
 from learner.probe import OnlineLinearProbe
 from learner.replay import BlockBatch
+
+
+def lr_factor(update: int, cfg: LAMLearnerConfig) -> float:
+    """Linear warm-up, then cosine to 0 at `total_updates` (constant when total_updates is 0)."""
+    if cfg.warmup_updates and update < cfg.warmup_updates:
+        return (update + 1) / cfg.warmup_updates
+    if not cfg.total_updates:
+        return 1.0
+    span = max(1, cfg.total_updates - cfg.warmup_updates)
+    progress = min(1.0, (update - cfg.warmup_updates) / span)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 class LAMLearner:
@@ -20,35 +35,59 @@ class LAMLearner:
         torch.manual_seed(cfg.seed)
         self.cfg, self.action_dim = cfg, action_dim
         self.device = pick_device(cfg.device)
-        self.methods = {name: build_method(name, cfg.model, action_dim, cfg.w_bg, cfg.label_weight).to(self.device)
-                        for name in cfg.methods}
-        self.optimizers = {n: torch.optim.Adam(m.parameters(), lr=cfg.lr) for n, m in self.methods.items()}
-        self.probes = {n: OnlineLinearProbe(cfg.model.latent_dim, action_dim, cfg.probe_lr).to(self.device)
+        self.methods: dict[str, LAMMethod] = {
+            name: build_method(name, cfg.model, action_dim, cfg.w_bg, cfg.laom, cfg.seed).to(self.device)
+            for name in cfg.methods}
+        if cfg.channels_last:
+            for m in self.methods.values():
+                m.to(memory_format=torch.channels_last)
+        self.optimizers = {n: torch.optim.AdamW(m.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+                           for n, m in self.methods.items()}
+        self.schedulers = {n: torch.optim.lr_scheduler.LambdaLR(o, lambda u: lr_factor(u, cfg))
+                           for n, o in self.optimizers.items()}
+        self.probes = {n: OnlineLinearProbe(self.latent_dim(n), action_dim, cfg.probe_lr).to(self.device)
                        for n in self.methods}
+        # one conversion per update, of only the frames and masks some method reads
+        self.frames_needed = max(m.frames_needed for m in self.methods.values())
+        self.mask_sources = tuple({m.mask_source for m in self.methods.values()} - {None})
         self.updates = 0
+
+    def latent_dim(self, method: str) -> int:
+        m = self.methods[method]
+        return int(getattr(m, "latent_dim", self.cfg.model.latent_dim))
 
     @property
     def needs_served_masks(self) -> bool:
-        return any(m.needs_masks and m.spec.mask_source == "served" for m in self.methods.values())
+        return "served" in self.mask_sources
+
+    def _autocast(self):
+        if self.device.type == "cuda" and self.cfg.autocast_bf16:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        if self.device.type == "cpu" and self.cfg.cpu_bf16:
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def update(self, batch: BlockBatch) -> dict[str, float]:
         """One optimiser step of every method on the same batch; returns metrics keyed `method/name`."""
         if self.needs_served_masks and batch.pred_masks is None:
             raise ValueError("a method uses served masks but the batch has none (collect with the segmentation "
                              "service on, or use the *_gt methods)")
-        b = to_torch(batch, self.device)
+        b = to_torch(batch, self.device, self.frames_needed, self.mask_sources)
         a_t = b.actions[:, T_INDEX]
         metrics: dict[str, float] = {}
         for name, method in self.methods.items():
             method.train()
-            loss, z, info = method.loss(b)
+            with self._autocast():
+                out = method.step(b)
             opt = self.optimizers[name]
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            out.loss.backward()
             opt.step()
-            if hasattr(method, "after_step"):
-                method.after_step()
-            info["probe_nmse_online"] = self.probes[name].update(z, a_t)
+            self.schedulers[name].step()
+            method.after_step()
+            info = dict(out.info, lr=self.schedulers[name].get_last_lr()[0])
+            if out.probe_rows.any():
+                info["probe_nmse_online"] = self.probes[name].update(out.z.float(), a_t[out.probe_rows])
             metrics.update({f"{name}/{k}": v for k, v in info.items()})
         self.updates += 1
         return metrics
@@ -56,17 +95,19 @@ class LAMLearner:
     @torch.no_grad()
     def latents(self, batch: BlockBatch) -> dict[str, np.ndarray]:
         """z_t (k=1) of every method for a batch of blocks, for frozen probes and labelling."""
-        b = to_torch(batch, self.device)
+        b = to_torch(batch, self.device, min(batch.frames.shape[1], T_INDEX + 2), self.mask_sources)
         out = {}
         for name, method in self.methods.items():
             method.eval()
-            out[name] = method.latent(b).cpu().numpy()
+            out[name] = method.latent(b).float().cpu().numpy()
         return out
 
     def state_dict(self) -> dict:
         return {"updates": self.updates, "action_dim": self.action_dim,
                 "methods": {n: m.state_dict() for n, m in self.methods.items()},
                 "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
+                "schedulers": {n: s.state_dict() for n, s in self.schedulers.items()},
+                "generators": {n: m.generator.get_state() for n, m in self.methods.items()},
                 "probes": {n: p.state_dict() for n, p in self.probes.items()},
                 "probe_optimizers": {n: p.opt.state_dict() for n, p in self.probes.items()}}
 
@@ -77,6 +118,10 @@ class LAMLearner:
         for n in self.methods:
             self.methods[n].load_state_dict(state["methods"][n])
             self.optimizers[n].load_state_dict(state["optimizers"][n])
+            if "schedulers" in state:
+                self.schedulers[n].load_state_dict(state["schedulers"][n])
+            if "generators" in state:
+                self.methods[n].generator.set_state(state["generators"][n])
             self.probes[n].load_state_dict(state["probes"][n])
             self.probes[n].opt.load_state_dict(state["probe_optimizers"][n])
         self.updates = int(state["updates"])

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from torch import nn
+import dataclasses
 
-from learner.lam.config import LAMModelConfig
-from learner.lam.latent_prediction import LatentPredictionLAM, LatentPredictionSpec
+from learner.lam.config import LAMModelConfig, LAOMConfig
+from learner.lam.latent_prediction import LatentPredictionLAM
+from learner.lam.method import LAMMethod
 from learner.lam.reconstruction import ReconstructionLAM, ReconstructionSpec
 
 RECONSTRUCTION: dict[str, ReconstructionSpec] = {
-    "lapo": ReconstructionSpec(),
-    "masklam": ReconstructionSpec(masked_loss=True, mask_input=True, mask_source="served"),
-    "masklam_gt": ReconstructionSpec(masked_loss=True, mask_input=True, mask_source="gt"),
-    "masklam_loss_only": ReconstructionSpec(masked_loss=True, mask_input=False, mask_source="served"),
+    "lapo": ReconstructionSpec(),  # k = 1, as LAPO's authors run it
+    "masklam": ReconstructionSpec(masked_loss=True, mask_input=True, mask_source="served", max_k=9),
+    "masklam_gt": ReconstructionSpec(masked_loss=True, mask_input=True, mask_source="gt", max_k=9),
+    "masklam_k1": ReconstructionSpec(masked_loss=True, mask_input=True, mask_source="served", max_k=1),
+    "masklam_gt_k1": ReconstructionSpec(masked_loss=True, mask_input=True, mask_source="gt", max_k=1),
+    "masklam_loss_only": ReconstructionSpec(masked_loss=True, mask_input=False, mask_source="served", max_k=9),
 }
 LATENT_PREDICTION = ("laom", "laom_labels")
 METHODS = (*RECONSTRUCTION, *LATENT_PREDICTION)
@@ -25,13 +28,10 @@ def uses_served_masks(name: str) -> bool:
 
 
 def build_method(name: str, model: LAMModelConfig, action_dim: int, w_bg: float = 0.0,
-                 label_weight: float = 1.0) -> nn.Module:
+                 laom: LAOMConfig | None = None, seed: int = 0) -> LAMMethod:
     if name in RECONSTRUCTION:
-        spec = RECONSTRUCTION[name]
-        if w_bg:
-            spec = ReconstructionSpec(spec.masked_loss, spec.mask_input, spec.mask_source, w_bg)
-        return ReconstructionLAM(model, spec)
+        spec = dataclasses.replace(RECONSTRUCTION[name], w_bg=w_bg)
+        return ReconstructionLAM(model, spec, seed)
     if name in LATENT_PREDICTION:
-        weight = label_weight if name == "laom_labels" else 0.0
-        return LatentPredictionLAM(model, LatentPredictionSpec(label_weight=weight, action_dim=action_dim))
+        return LatentPredictionLAM(model, laom or LAOMConfig(), action_dim, name == "laom_labels", seed)
     raise ValueError(f"unknown LAM method {name!r}; choose from {list(METHODS)}")

@@ -1,7 +1,9 @@
-"""LAPO and MaskLAM: an IDM infers z_t from (X_t, X_{t+1}); an FDM reconstructs x_{t+1} from (X_t, z_t).
+"""LAPO and MaskLAM: an IDM infers z_t from (X_t, X_{t+k}); an FDM reconstructs x_{t+1} from (X_t, z_t).
 
-MaskLAM differs in two switches: the loss is the batch-area-normalised masked MSE with the target frame's agent
-mask, and (by default, as in the authors' code) both networks see the masks as extra input channels.
+MaskLAM differs in three switches: k ~ U{1..9} per sample (the authors' `future_obs_sampling`; the target stays
+x_{t+1}), the loss is the batch-area-normalised masked MSE with the target frame's agent mask, and (by default, as
+in the authors' code) both networks see the masks as extra input channels. LAPO, as its authors run it, uses k = 1;
+`masklam_k1` is MaskLAM's k = 1 ablation. Labelling and probing always use k = 1.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from learner.lam.batch import T_INDEX, TorchBlocks
 from learner.lam.config import LAMModelConfig
 from learner.lam.losses import lapo_loss, masklam_loss
+from learner.lam.method import LAMMethod, MethodStep, orthogonal_init, sample_offsets
 from learner.lam.networks import ForwardDynamicsModel, InverseDynamicsModel
 
 
@@ -29,34 +31,46 @@ class ReconstructionSpec:
     """served (segmentation service) | gt (simulator oracle)."""
     w_bg: float = 0.0
     """Background weight of the masked loss."""
+    max_k: int = 1
+    """IDM offset k ~ U{1..max_k} per training sample (1: LAPO and the k=1 ablations; 9: MaskLAM)."""
 
 
-class ReconstructionLAM(nn.Module):
-    def __init__(self, model: LAMModelConfig, spec: ReconstructionSpec):
+class ReconstructionLAM(LAMMethod):
+    def __init__(self, model: LAMModelConfig, spec: ReconstructionSpec, seed: int = 0):
         super().__init__()
         self.model_cfg, self.spec = model, spec
+        self.max_k = spec.max_k
+        self.mask_source = spec.mask_source if (spec.masked_loss or spec.mask_input) else None
         self.idm = InverseDynamicsModel(model, spec.mask_input)
         self.fdm = ForwardDynamicsModel(model, spec.mask_input)
+        orthogonal_init(self)
+        self.generator = torch.Generator().manual_seed(seed)
 
-    @property
-    def needs_masks(self) -> bool:
-        return self.spec.masked_loss or self.spec.mask_input
+    def _input_masks(self) -> str | None:
+        return self.spec.mask_source if self.spec.mask_input else None
 
     def _obs(self, b: TorchBlocks, end: int) -> torch.Tensor:
         f = self.model_cfg.frame_stack
-        return b.stack(end - f + 1, f, self.spec.mask_source if self.spec.mask_input else None)
+        return b.stack(end - f + 1, f, self._input_masks())
 
-    def latent(self, b: TorchBlocks, t: int = T_INDEX, k: int = 1) -> torch.Tensor:
-        """z_t from (X_t, X_{t+k})."""
-        return self.idm(self._obs(b, t), self._obs(b, t + k))
+    def latent(self, b: TorchBlocks) -> torch.Tensor:
+        """z_t from (X_t, X_{t+1})."""
+        return self.idm(self._obs(b, T_INDEX), self._obs(b, T_INDEX + 1))
 
-    def loss(self, b: TorchBlocks) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
+    def step(self, b: TorchBlocks) -> MethodStep:
         t = T_INDEX
-        z = self.latent(b, t, 1)
-        x_hat = self.fdm(self._obs(b, t), z)
-        target = b.frames[:, t + 1]
+        obs_t = self._obs(b, t)
+        if self.max_k == 1:
+            k = torch.ones(b.batch_size, dtype=torch.long, device=b.frames.device)
+            obs_tk = self._obs(b, t + 1)
+        else:
+            k = sample_offsets(b.batch_size, self.max_k, self.generator, b.frames.device)
+            obs_tk = b.stack_ending_at(t + k, self.model_cfg.frame_stack, self._input_masks())
+        z = self.idm(obs_t, obs_tk)
+        x_hat = self.fdm(obs_t, z).float()  # losses in fp32 under autocast
+        target = b.frame(t + 1)  # x_{t+1}, whatever k is
         if self.spec.masked_loss:
-            loss = masklam_loss(x_hat, target, b.masks[self.spec.mask_source][:, t + 1], self.spec.w_bg)
+            loss = masklam_loss(x_hat, target, b.mask(self.spec.mask_source, t + 1), self.spec.w_bg)
         else:
             loss = lapo_loss(x_hat, target)
         info = {}
@@ -66,4 +80,5 @@ class ReconstructionLAM(nn.Module):
         with torch.no_grad():
             info["recon_mse"] = lapo_loss(x_hat, target).item()
         info["loss"] = loss.item()
-        return loss, z, info
+        rows = k == 1
+        return MethodStep(loss, z[rows], rows, k, info)

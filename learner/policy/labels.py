@@ -27,7 +27,7 @@ class LatentLabeller:
         self.learner = LAMLearner(cfg, action_dim)
         self.learner.load_state_dict(state)
         self.method = method
-        self.latent_dim = cfg.model.latent_dim
+        self.latent_dim = self.learner.latent_dim(method)
 
     def __call__(self, batch: BlockBatch) -> np.ndarray:
         if self.learner.needs_served_masks and batch.pred_masks is None:

@@ -67,7 +67,7 @@ def test_laom_and_laom_labels_train_and_update_their_target_encoder():
     assert {"laom/latent_mse", "laom_labels/label_mse", "laom_labels/probe_nmse_online"} <= set(m)
     after = list(learner.methods["laom"].target_encoder.parameters())
     assert any(not (a == b).all() for a, b in zip(before, after)), "EMA target moved"
-    assert learner.latents(batch(2))["laom_labels"].shape == (4, 8)
+    assert learner.latents(batch(2))["laom_labels"].shape == (4, learner.cfg.laom.latent_dim)
 
 
 def test_unknown_method():
