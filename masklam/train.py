@@ -53,6 +53,8 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
         _env_from_dataset(cfg, console)
     if not cfg.learner.total_updates:  # the cosine schedule spans the run's update budget
         cfg.learner = dataclasses.replace(cfg.learner, total_updates=cfg.updates)
+    if cfg.offline_data and not cfg.learner.threads:  # no actors to feed: the learner gets every core
+        cfg.learner = dataclasses.replace(cfg.learner, threads=os.cpu_count() or 1)
     # offline runs still need the service when a method reads served masks: the held-out probe set is recorded now
     needs_service = not cfg.offline_data or any(uses_served_masks(m) for m in cfg.learner.methods)
     with fleet_segmentation(cfg, out, console) if needs_service else _no_segmentation(cfg):

@@ -1,8 +1,10 @@
 """Dynamic batching across every connected client: one inference queue, one onnxruntime session.
 
 Requests wait at most `max_delay_ms` for others of the same frame size to fill a batch of up to `max_batch`
-frames; inference runs in a worker thread so the event loop keeps accepting (and batching) while a batch runs.
-Admission control bounds memory: at most `max_inflight_frames` frames are queued or running.
+frames and `max_batch_pixels` pixels; a larger request is split into model batches (so one request can never run
+as one giant inference). Inference runs in a worker thread so the event loop keeps accepting (and batching) while
+a batch runs. Admission control bounds memory: at most `max_inflight_frames` frames and `max_inflight_pixels`
+pixels are queued or running (segserver/README.md gives the resulting memory bound).
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ class _Pending:
 
 class DynamicBatcher:
     def __init__(self, model: OnnxSegmenter, metrics: SegMetrics, max_batch: int, max_delay_ms: float,
-                 max_inflight_frames: int):
+                 max_inflight_frames: int, max_batch_pixels: int = 2**62, max_inflight_pixels: int = 2**62):
         self.model, self.metrics = model, metrics
         self.max_batch, self.max_delay = max_batch, max_delay_ms / 1000.0
+        self.max_batch_pixels, self.max_inflight_pixels = max_batch_pixels, max_inflight_pixels
         self.max_inflight = max_inflight_frames
         self.inflight = 0
+        self.inflight_pixels = 0
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segserver-infer")
         self._task: asyncio.Task | None = None
@@ -56,22 +60,42 @@ class DynamicBatcher:
         batches = max(1, self.inflight // self.max_batch)
         return int(1000 * batches * self._batch_seconds) + 1
 
+    def batch_frames(self, height: int, width: int) -> int:
+        """Most frames of this size one model batch holds (max_batch frames, max_batch_pixels pixels; >= 1)."""
+        return max(1, min(self.max_batch, self.max_batch_pixels // (height * width)))
+
     async def submit(self, frames: np.ndarray) -> np.ndarray:
-        n = len(frames)
-        if self.inflight + n > self.max_inflight:
+        n, pixels = len(frames), int(np.prod(frames.shape[:3]))
+        if pixels > self.max_inflight_pixels:
+            self.metrics.rejects.labels("too_large").inc()
+            raise RequestError(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                               f"request of {pixels} pixels exceeds max_inflight_pixels={self.max_inflight_pixels}; "
+                               f"send fewer frames per request")
+        if self.inflight + n > self.max_inflight or self.inflight_pixels + pixels > self.max_inflight_pixels:
             self.metrics.rejects.labels("overload").inc()
             raise RequestError(grpc.StatusCode.RESOURCE_EXHAUSTED,
-                               f"overloaded: {self.inflight} frames in flight, limit max_inflight_frames="
-                               f"{self.max_inflight}; retry after ~{self.retry_after_ms()} ms",
+                               f"overloaded: {self.inflight} frames / {self.inflight_pixels} pixels in flight, limits "
+                               f"max_inflight_frames={self.max_inflight}, max_inflight_pixels="
+                               f"{self.max_inflight_pixels}; retry after ~{self.retry_after_ms()} ms",
                                self.retry_after_ms())
         self.inflight += n
+        self.inflight_pixels += pixels
         self.metrics.inflight.set(self.inflight)
-        fut = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(frames, fut, time.perf_counter()))
+        loop = asyncio.get_running_loop()
+        step = self.batch_frames(*frames.shape[1:3])
+        parts = [frames[i:i + step] for i in range(0, n, step)]  # views: splitting copies nothing
+        futures = [loop.create_future() for _ in parts]
+        now = time.perf_counter()
+        for part, fut in zip(parts, futures):
+            await self._queue.put(_Pending(part, fut, now))
         try:
-            return await fut
+            masks = await asyncio.gather(*futures)
+            return masks[0] if len(masks) == 1 else np.concatenate(masks)
         finally:
+            for fut in futures:
+                fut.cancel()
             self.inflight -= n
+            self.inflight_pixels -= pixels
             self.metrics.inflight.set(self.inflight)
 
     async def _run(self) -> None:
@@ -81,23 +105,24 @@ class DynamicBatcher:
             first = carry.pop(0) if carry else await self._queue.get()
             batch, frames = [first], len(first.frames)
             shape = first.frames.shape[1:]
+            cap = self.batch_frames(*shape[:2])
             deadline = first.enqueued + self.max_delay
             keep = []
             for p in carry:  # earlier leftovers first, in arrival order
-                if p.frames.shape[1:] == shape and frames + len(p.frames) <= self.max_batch:
+                if p.frames.shape[1:] == shape and frames + len(p.frames) <= cap:
                     batch.append(p)
                     frames += len(p.frames)
                 else:
                     keep.append(p)
             carry = keep
-            while frames < self.max_batch:
+            while frames < cap:
                 timeout = deadline - time.perf_counter()
                 try:
                     p = self._queue.get_nowait() if timeout <= 0 else await asyncio.wait_for(self._queue.get(),
                                                                                            timeout)
                 except (asyncio.QueueEmpty, asyncio.TimeoutError):
                     break
-                if p.frames.shape[1:] == shape and frames + len(p.frames) <= self.max_batch:
+                if p.frames.shape[1:] == shape and frames + len(p.frames) <= cap:
                     batch.append(p)
                     frames += len(p.frames)
                 else:

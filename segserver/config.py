@@ -29,12 +29,20 @@ class SegServerConfig:
     """Longest a request waits for others to fill a batch."""
     max_inflight_frames: int = 1024
     """Admission limit: frames queued or running; beyond it calls get RESOURCE_EXHAUSTED with a retry hint."""
+    max_batch_pixels: int = 2**20
+    """Most pixels (frames x height x width) in one inference call; larger requests are split. Bounds the model's
+    activation memory (segserver/README.md: ~320-520 bytes per pixel for the default U-Net)."""
+    max_inflight_pixels: int = 2**24
+    """Admission limit in pixels queued or running (the largest legal request, 256 frames at 256x256, fits once)."""
     max_frames_per_request: int = 256
     """Largest batch one request may carry."""
     max_side: int = 512
     """Largest frame height or width accepted."""
     max_message_bytes: int = 64 * 1024 * 1024
     """gRPC receive/send message limit (oversized messages get RESOURCE_EXHAUSTED from gRPC itself)."""
+    max_concurrent_rpcs: int = 64
+    """Most RPCs gRPC runs at once (each holds its received message); beyond it calls get RESOURCE_EXHAUSTED. With
+    `max_message_bytes` this bounds the memory of received messages (segserver/README.md)."""
     metrics_port: int | None = None
     """Serve Prometheus metrics on this HTTP port (same host); null disables."""
     tls_cert: str | None = None
@@ -55,5 +63,9 @@ class SegServerConfig:
             raise ValueError("max_batch, max_inflight_frames, max_frames_per_request and max_side must be >= 1")
         if self.max_inflight_frames < self.max_frames_per_request:
             raise ValueError("max_inflight_frames must be >= max_frames_per_request")
+        if self.max_batch_pixels < self.max_side ** 2:
+            raise ValueError("max_batch_pixels must hold at least one frame of max_side x max_side")
+        if self.max_inflight_pixels < self.max_batch_pixels:
+            raise ValueError("max_inflight_pixels must be >= max_batch_pixels")
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ValueError("TLS needs both tls_cert and tls_key")

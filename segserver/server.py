@@ -12,13 +12,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from protos import segmentation_pb2 as pb
-from protos import segmentation_pb2_grpc as pb_grpc
 from segserver.auth import BearerTokenInterceptor
 from segserver.batcher import DynamicBatcher
 from segserver.config import SegServerConfig
 from segserver.metrics import SegMetrics
 from segserver.model import OnnxSegmenter
-from segserver.servicer import SegmentationServicer
+from segserver.servicer import SegmentationServicer, add_to_server
 
 log = logging.getLogger("segserver")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Segmentation"].full_name
@@ -38,8 +37,9 @@ class SegServer:
         opts = [("grpc.max_receive_message_length", cfg.max_message_bytes),
                 ("grpc.max_send_message_length", cfg.max_message_bytes)]
         interceptors = [BearerTokenInterceptor(cfg.token)] if cfg.token else []
-        self.server = grpc.aio.server(options=opts, interceptors=interceptors)
-        pb_grpc.add_SegmentationServicer_to_server(self.servicer, self.server)
+        self.server = grpc.aio.server(options=opts, interceptors=interceptors,
+                                      maximum_concurrent_rpcs=cfg.max_concurrent_rpcs)
+        add_to_server(self.servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
                                             self.server)
@@ -72,7 +72,8 @@ class SegServer:
             return m
 
         model = await loop.run_in_executor(None, load)
-        self.batcher = DynamicBatcher(model, self.metrics, cfg.max_batch, cfg.max_delay_ms, cfg.max_inflight_frames)
+        self.batcher = DynamicBatcher(model, self.metrics, cfg.max_batch, cfg.max_delay_ms, cfg.max_inflight_frames,
+                                      cfg.max_batch_pixels, cfg.max_inflight_pixels)
         self.batcher.start()
         self.servicer.attach(model, self.batcher)
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)

@@ -4,6 +4,7 @@ import asyncio
 import json
 import threading
 import urllib.request
+from pathlib import Path
 
 import grpc
 import numpy as np
@@ -232,3 +233,59 @@ def test_served_masks_match_simulator_masks(shared_server, task):
     gt = np.stack(gts).astype(bool)
     iou = (pred & gt).sum() / (pred | gt).sum()
     assert iou > 0.75, f"{task}: served-mask IoU {iou:.3f}"
+
+
+def test_garbage_bytes_get_invalid_argument_and_one_log_line(start_server):
+    """Regression: raw bytes that are not a protobuf got UNKNOWN and a traceback per request in the log."""
+    server = start_server()
+    with grpc.insecure_channel(server.address) as ch:
+        raw = ch.unary_unary("/masklam.seg.v1.Segmentation/Segment")  # no serializer: bytes on the wire
+        for _ in range(3):
+            with pytest.raises(grpc.RpcError) as err:
+                raw(b"\xff\xfe not a protobuf \x00\x01" * 7, timeout=10)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "not a valid SegmentRequest" in err.value.details()
+        stub = pb_grpc.SegmentationStub(ch)
+        assert stub.Segment(pb.SegmentRequest(frames=frames_to_proto(frames(2))), timeout=10).masks.count == 2
+    server.terminate()
+    text = server.log.read_text()
+    assert text.count("rejected a malformed request") == 3 and "Traceback" not in text
+
+
+def _vm_kib(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+@pytest.mark.slow
+def test_memory_stays_bounded_under_the_largest_legal_requests(start_server):
+    """Regression: one legal 256-frame 256x256 request took the service from 0.3 to 7.2 GB; eight clients to 15.5 GB,
+    never released, and every call then timed out. With pixel admission, model batches split by pixels and no
+    onnxruntime arena, peak RSS stays under the documented bound (segserver/README.md) and the service recovers."""
+    server = start_server("--threads", "2")
+    big = frames(256, size=256)
+    req = pb.SegmentRequest(frames=frames_to_proto(big))
+    assert len(req.SerializeToString()) < 64 * 2**20  # legal: under every limit
+
+    async def eight_clients():
+        async with grpc.aio.insecure_channel(server.address, options=[
+                ("grpc.max_send_message_length", 2**26), ("grpc.max_receive_message_length", 2**26)]) as ch:
+            stub = pb_grpc.SegmentationStub(ch)
+            return await asyncio.gather(*[stub.Segment(req, timeout=300) for _ in range(8)], return_exceptions=True)
+
+    results = asyncio.run(eight_clients())
+    served = [r for r in results if isinstance(r, pb.SegmentResponse)]
+    rejected = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert served, results
+    assert all(r.masks.count == 256 for r in served)
+    assert all(e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED for e in rejected)
+    peak_mb = _vm_kib(server.proc.pid, "VmHWM") / 1024
+    # segserver/README.md: 350 MB + 2 x message bytes x concurrent calls + 16 B x max_inflight_pixels
+    #                      + 520 B x max_batch_pixels (defaults; 8 concurrent calls of 50 MB here)
+    message_mb = len(req.SerializeToString()) / 2**20
+    bound_mb = 350 + 2 * message_mb * 8 + 16 * 2**24 / 2**20 + 520 * 2**20 / 2**20
+    assert peak_mb < bound_mb, f"peak RSS {peak_mb:.0f} MB over the documented bound {bound_mb:.0f} MB"
+    client = server.client(timeout_s=30)
+    assert client.segment(frames(4)).shape == (4, 64, 64)  # healthy afterwards
