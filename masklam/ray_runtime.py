@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 
 import ray
 
@@ -20,11 +21,29 @@ def ensure_ray(address: str | None, min_cpus: float) -> bool:
     if address:
         ray.init(address=address, **kwargs)
     else:
-        # the embedded default binds Ray to loopback only, so token auth (and its start-up banner) is not needed
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        enable_local_token_auth()
         # address="local": always a fresh local instance, never a cluster a stale /tmp/ray/ray_current_cluster names
-        ray.init(address="local", num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1), _node_ip_address="127.0.0.1", **kwargs)
+        ray.init(address="local", num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1),
+                 _node_ip_address="127.0.0.1", **kwargs)
     return True
+
+
+def enable_local_token_auth() -> None:
+    """Token auth for the embedded Ray, with a fresh random token per process tree (nothing written to disk).
+
+    Ray 2.60's core gRPC servers (GCS, raylet, workers) listen on every interface whatever the node IP (measured
+    with `ss -ltnp`; the pinned Ray has no bind-address setting), so the token is what keeps other hosts out:
+    every RPC without it is refused UNAUTHENTICATED (tests/masklam/test_ray_runtime.py). An explicit
+    RAY_AUTH_MODE / RAY_AUTH_TOKEN from the user wins; clusters set them as deploy/README.md shows.
+    """
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    if not (os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")):
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+    from ray._raylet import Config
+
+    Config.initialize("")  # Ray caches its config at import: refresh it, as Ray's own token set-up does
 
 
 def require_resources(what: str, cpus: float, gpus: float = 0.0, custom: dict[str, float] | None = None) -> None:
