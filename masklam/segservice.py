@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,17 +30,17 @@ class LocalSegService:
         self.model_info = None
 
     def __enter__(self) -> str:
-        port_file = Path(tempfile.mkdtemp(prefix="masklam-seg-")) / "port"
-        args = [sys.executable, "-m", "segserver", "serve", "--port-file", str(port_file)]
+        self._tmp = Path(tempfile.mkdtemp(prefix="masklam-seg-"))
+        port_file = self._tmp / "port"
+        args = [sys.executable, "-m", "segserver", "serve", "--port-file", str(port_file),
+                "--parent-pid", str(os.getpid())]  # the service exits when we die, even by SIGKILL
         for f in dataclasses.fields(self.cfg):
             v = getattr(self.cfg, f.name)
-            if v is not None and f.name not in ("port_file", "token"):
+            if v is not None and f.name not in ("port_file", "token", "parent_pid"):
                 args += [f"--{f.name.replace('_', '-')}", str(v)]
         log = self.log_path.open("w") if self.log_path else subprocess.DEVNULL
         env = None
         if self.cfg.token:  # never on the command line
-            import os
-
             env = {**os.environ, "MASKLAM_SEG_TOKEN": self.cfg.token}
         # own session: a terminal Ctrl-C reaches us, not the service, so actors can flush their chunks before we drain it
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -65,6 +67,9 @@ class LocalSegService:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if getattr(self, "_tmp", None) is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
 
 @contextlib.contextmanager

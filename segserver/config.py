@@ -55,6 +55,8 @@ class SegServerConfig:
     """On SIGTERM: stop accepting, let in-flight calls finish for up to this long, then exit 0."""
     port_file: str | None = None
     """Write the bound port here once serving (useful with port 0)."""
+    parent_pid: int | None = None
+    """Drain and exit when this process (the owner that started the service) is gone, e.g. killed with -9."""
 
     def __post_init__(self) -> None:
         if self.providers not in ("auto", "cpu", "cuda"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -104,6 +105,7 @@ async def _serve(cfg: SegServerConfig) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    watcher = loop.create_task(_watch_parent(cfg.parent_pid, stop)) if cfg.parent_pid else None
     loader = loop.create_task(srv.load_model())
     waiter = loop.create_task(stop.wait())
     done, _ = await asyncio.wait({loader, waiter}, return_when=asyncio.FIRST_COMPLETED)
@@ -112,7 +114,19 @@ async def _serve(cfg: SegServerConfig) -> None:
         raise loader.exception()
     await stop.wait()
     loader.cancel()
+    if watcher is not None:
+        watcher.cancel()
     await srv.drain_and_stop()
+
+
+async def _watch_parent(pid: int, stop: asyncio.Event, every_s: float = 0.5) -> None:
+    """Set `stop` once the owner process is gone (reparenting changes our parent pid): no orphaned service."""
+    while not stop.is_set():
+        if os.getppid() != pid:
+            log.warning("owner process %d is gone: draining and exiting", pid)
+            stop.set()
+            return
+        await asyncio.sleep(every_s)
 
 
 def serve(cfg: SegServerConfig) -> None:
