@@ -55,6 +55,8 @@ class ActorFleet:
             max_restarts=actor_cfg.max_restarts, max_task_retries=actor_cfg.max_restarts)
         self.workers = [remote_cls.remote(env_cfg, policy_cfg, actor_cfg, i, sink_factory) for i in range(num_actors)]
         ray.get([w.ping.remote() for w in self.workers])  # surface construction errors now, with their cause
+        self.progress = FleetProgress()
+        """Progress of the current (or last) `run`, also when it was interrupted."""
 
     def run(self, total_steps: int, on_progress: Callable[[FleetProgress], None] | None = None,
             stop: threading.Event | None = None) -> FleetProgress:
@@ -62,7 +64,7 @@ class ActorFleet:
 
         Setting `stop` (from another thread) ends the run early: no new calls are dispatched, running ones finish.
         """
-        progress = FleetProgress()
+        progress = self.progress = FleetProgress()
         start = time.perf_counter()
         remaining = total_steps
         in_flight: dict = {}

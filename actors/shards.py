@@ -184,7 +184,11 @@ class ShardReader:
             raise FileNotFoundError(f"{self.dir} is not a masklam dataset: no {MANIFEST_DIR}/ folder")
         self.records: list[ShardRecord] = []
         for mf in sorted(mdir.glob("*.json")):
-            self.records.extend(ShardRecord(**r) for r in json.loads(mf.read_text())["shards"])
+            try:
+                self.records.extend(ShardRecord(**r) for r in json.loads(mf.read_text())["shards"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ChunkDecodeError(f"manifest {mf} is truncated or corrupt ({exc}); restore it, or delete it to "
+                                       f"drop that actor's shards from the dataset") from None
         for r in self.records:
             path = self.dir / r.file
             if not path.exists():

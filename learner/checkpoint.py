@@ -1,13 +1,20 @@
-"""Atomic checkpoints: written to a temporary file, fsynced, renamed; `latest` points at the newest."""
+"""Atomic checkpoints: written to a temporary file, fsynced, renamed; `latest` points at the newest.
+
+Loading unpickles tensors and plain containers only (`torch.load(weights_only=True)`): a checkpoint file can
+never run code. A truncated or corrupt newest checkpoint falls back to the newest intact one, with a warning.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import torch
 
 from actors.shards import atomic_write_bytes
+
+log = logging.getLogger("masklam.checkpoint")
 
 
 def save_checkpoint(state: dict, directory: str | Path, step: int, keep: int = 3) -> Path:
@@ -24,8 +31,18 @@ def save_checkpoint(state: dict, directory: str | Path, step: int, keep: int = 3
 
 
 def load_latest(directory: str | Path) -> dict | None:
+    """The newest checkpoint that loads (tensors and plain data only); None when the directory holds none."""
     d = Path(directory)
+    candidates = sorted(d.glob("ckpt-*.pt"), reverse=True)
     pointer = d / "latest"
-    if not pointer.exists():
-        return None
-    return torch.load(d / pointer.read_text().strip(), map_location="cpu", weights_only=False)
+    if pointer.exists():  # the pointer's file first, then the rest newest first
+        named = d / pointer.read_text().strip()
+        candidates = [named] + [c for c in candidates if c != named]
+    for path in candidates:
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # truncated, corrupt, or not tensors-only: try the next one
+            log.warning("skipping unreadable checkpoint %s: %s", path, str(exc).splitlines()[0][:200])
+    if candidates:
+        raise ValueError(f"no readable checkpoint in {d} (tried {', '.join(c.name for c in candidates)})")
+    return None

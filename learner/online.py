@@ -25,12 +25,15 @@ log = logging.getLogger("masklam.learner")
 
 class OnlineLAMLearner:
     def __init__(self, cfg: LAMLearnerConfig, action_dim: int, queue, checkpoint_dir: str,
-                 checkpoint_every: int = 500, resume: bool = False, min_blocks: int = 256):
+                 checkpoint_every: int = 500, resume: bool = False, min_blocks: int = 256,
+                 checkpoint_seconds: float = 0.0):
         self.cfg, self.queue = cfg, queue
         self.learner = LAMLearner(cfg, action_dim)
         self.replay = BlockReplay(cfg.block_len, cfg.replay_frames)
         self.rng = np.random.default_rng(cfg.seed)
         self.checkpoint_dir, self.checkpoint_every, self.min_blocks = Path(checkpoint_dir), checkpoint_every, min_blocks
+        self.checkpoint_seconds = checkpoint_seconds
+        self._last_checkpoint = time.monotonic()
         self.chunks_in = self.bad_chunks = 0
         self.resumed_from = None
         if resume or _restarted():
@@ -78,7 +81,8 @@ class OnlineLAMLearner:
             batch = self.replay.sample(self.cfg.batch_size, self.rng)
             for k, v in self.learner.update(batch).items():
                 sums[k] = sums.get(k, 0.0) + v
-            if self.learner.updates % self.checkpoint_every == 0:
+            due = self.checkpoint_seconds and time.monotonic() - self._last_checkpoint >= self.checkpoint_seconds
+            if self.learner.updates % self.checkpoint_every == 0 or due:
                 self.checkpoint()
         took = time.perf_counter() - t0
         return {"updates": self.learner.updates, "ups": updates / took if took else 0.0,
@@ -97,6 +101,7 @@ class OnlineLAMLearner:
         return n
 
     def checkpoint(self) -> str:
+        self._last_checkpoint = time.monotonic()
         return str(save_checkpoint({"learner": self.learner.state_dict()}, self.checkpoint_dir,
                                    self.learner.updates))
 

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from learner.expert.config import ExpertConfig
+from masklam.preflight import preflight
 from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, PolicyTrainConfig, PreviewConfig,
                             QuickstartConfig, SegmenterConfig, TrainConfig, TuneGridConfig, load_config,
                             parse_override)
@@ -25,6 +26,8 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         "actors": ("actors", int, "number of actor processes"),
         "steps": ("steps", int, "total env steps over the fleet"),
         "out": ("out", str, "output dataset directory"),
+        "append": ("append", lambda s: s.lower() in ("1", "true", "yes"),
+                   "true: add to the dataset already in --out (same task, preset, size)"),
         "policy": ("policy.kind", str, "behaviour policy: random | expert"),
         "expert": ("policy.expert_path", str, "expert checkpoint (.npz)"),
         "noise": ("policy.noise_std", float, "Gaussian action noise (fraction of half range)"),
@@ -154,7 +157,17 @@ def resolve(args: argparse.Namespace) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    previous = _sigterm_like_sigint()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["segserver"]:  # the service owns its flags (it also runs without masklam: python -m segserver)
         from segserver.cli import main as segserver_main
 
@@ -162,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         cfg = resolve(args)
+        preflight(args.command, cfg)
     except ConfigError as exc:
         print(f"masklam {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -223,6 +237,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"masklam {args.command}: error: {exc}\n(set MASKLAM_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
     return 0
+
+
+def _sigterm_like_sigint():
+    """SIGTERM (kill, a scheduler's stop) takes the Ctrl-C path: buffered chunks are committed, checkpoints and
+    summaries written, children stopped. Returns the previous handler (None off the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, out)
+    appending = cfg.append and (out / "config.yaml").is_file()
+    save_config(cfg, out, f"config.append-{time.strftime('%Y%m%d-%H%M%S')}.yaml" if appending else "config.yaml")
     with fleet_segmentation(cfg, out, console):
         return _collect(cfg, out, console)
 
@@ -56,33 +57,39 @@ def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
             progress = fleet.run(cfg.steps, show)
         progress = fleet.close(progress)
         fleet = None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM (the CLI turns it into KeyboardInterrupt)
         console.print("[yellow]interrupted: committing buffered chunks before exit[/]")
         if fleet is not None:
             try:
-                fleet.close()
+                progress = fleet.close(fleet.progress)
             except Exception as exc:  # already-committed shards are safe; say what could not be flushed
                 console.print(f"[red]could not flush every actor: {exc}[/]")
+                progress = fleet.progress
+            _write_summary(cfg, out, progress, wall, interrupted=True)
         raise
     finally:
         if started:
             ray.shutdown()
-    reader = ShardReader(out)
-    summary = {"mask_iou": served_mask_iou(reader),
-        "task": cfg.env.task, "preset": cfg.env.preset, "actors": cfg.actors, "steps": progress.steps,
-        "frames": progress.frames, "episodes": progress.episodes, "chunks": reader.num_chunks,
-        "shards": len(reader.records), "transitions": reader.num_transitions,
-        "actor_fps": progress.frames / progress.elapsed if progress.elapsed else 0.0,
-        "wall_s": time.perf_counter() - wall,
-        "mean_episode_return": float(np.mean(progress.episode_returns)) if progress.episode_returns else None,
-        "out": str(out),
-    }
-    atomic_write_bytes(out / "summary.json", json.dumps(summary, indent=1).encode())
+    summary = _write_summary(cfg, out, progress, wall, interrupted=False)
     if summary["mask_iou"] is not None:
         console.print(f"served masks vs simulator masks: IoU {summary['mask_iou']:.3f}")
     console.print(f"[green]collected[/] {summary['transitions']} transitions in {summary['chunks']} chunks / "
                   f"{summary['shards']} shards, {summary['episodes']} finished episodes, "
                   f"{summary['actor_fps']:.0f} frames/s, {summary['wall_s']:.1f}s -> {out}")
+    return summary
+
+
+def _write_summary(cfg: CollectConfig, out: Path, progress: FleetProgress, wall: float, interrupted: bool) -> dict:
+    reader = ShardReader(out)
+    summary = {"mask_iou": served_mask_iou(reader),
+               "task": cfg.env.task, "preset": cfg.env.preset, "actors": cfg.actors, "steps": progress.steps,
+               "frames": progress.frames, "episodes": progress.episodes, "chunks": reader.num_chunks,
+               "shards": len(reader.records), "transitions": reader.num_transitions,
+               "actor_fps": progress.frames / progress.elapsed if progress.elapsed else 0.0,
+               "wall_s": time.perf_counter() - wall, "interrupted": interrupted,
+               "mean_episode_return": float(np.mean(progress.episode_returns)) if progress.episode_returns else None,
+               "out": str(out)}
+    atomic_write_bytes(out / "summary.json", json.dumps(summary, indent=1).encode())
     return summary
 
 

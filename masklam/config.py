@@ -72,6 +72,9 @@ class CollectConfig(FleetConfig):
     """Total env steps over the fleet."""
     out: str = "data/collect"
     """Output dataset directory (shards, manifests, resolved config, summary)."""
+    append: bool = False
+    """Add to an existing dataset in `out` (same task, preset and frame size); without it a non-empty `out` is
+    refused."""
 
 
 @dataclass
@@ -110,6 +113,8 @@ class TrainConfig(FleetConfig):
     """Updates per learner call: the progress and TensorBoard granularity."""
     checkpoint_every: int = 250
     """Atomic checkpoint every N updates (and at the end)."""
+    checkpoint_seconds: float = 60.0
+    """...and at least this often in wall-clock seconds (0: by updates only), so an early Ctrl-C loses little."""
     min_blocks: int = 256
     """Blocks in the replay before training starts."""
     queue_chunks: int = 32
@@ -380,7 +385,13 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: dict[st
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"config file {p} does not exist")
-        loaded = yaml.safe_load(p.read_text()) or {}
+        try:
+            loaded = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError(f"config file {p} is not valid YAML ({where.strip() or 'unparsable'}: "
+                              f"{getattr(exc, 'problem', exc)})") from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {p} must hold a mapping at the top level")
         data = loaded

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
+import threading
 
 import ray
 
@@ -17,6 +19,14 @@ def ensure_ray(address: str | None, min_cpus: float) -> bool:
     """
     if ray.is_initialized():
         return False
+    before = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    _init(address, min_cpus)
+    if callable(before):  # ray.init installs its own SIGTERM handler (log and exit): keep the CLI's clean stop
+        signal.signal(signal.SIGTERM, before)
+    return True
+
+
+def _init(address: str | None, min_cpus: float) -> None:
     kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=True)
     if address:
         ray.init(address=address, **kwargs)
@@ -25,7 +35,6 @@ def ensure_ray(address: str | None, min_cpus: float) -> bool:
         # address="local": always a fresh local instance, never a cluster a stale /tmp/ray/ray_current_cluster names
         ray.init(address="local", num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1),
                  _node_ip_address="127.0.0.1", **kwargs)
-    return True
 
 
 def enable_local_token_auth() -> None:

@@ -105,7 +105,8 @@ class _no_segmentation:
 def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tuple[dict, dict]:
     ckpt_dir = str(out / "checkpoints")
     common = dict(cfg=cfg.learner, action_dim=action_dim, checkpoint_dir=ckpt_dir,
-                  checkpoint_every=cfg.checkpoint_every, resume=cfg.resume, min_blocks=cfg.min_blocks)
+                  checkpoint_every=cfg.checkpoint_every, resume=cfg.resume, min_blocks=cfg.min_blocks,
+                  checkpoint_seconds=cfg.checkpoint_seconds)
     fleet, stop, thread, queue = None, threading.Event(), None, None
     if cfg.offline_data:
         learner = ray.remote(OnlineLAMLearner).options(num_cpus=cfg.learner_cpus, num_gpus=cfg.learner_gpus,

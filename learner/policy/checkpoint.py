@@ -33,7 +33,7 @@ def load_policy(path: str | Path) -> tuple[PixelPolicyRLModule, dict]:
     if not path.is_file():
         raise FileNotFoundError(f"no policy checkpoint at {path}")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=False)
+        blob = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data: no code
     except Exception as e:  # truncated or foreign file: say which file, keep the cause
         raise ValueError(f"{path} is not a readable policy checkpoint: {e}") from e
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
