@@ -43,9 +43,36 @@ def episode_return(policy: PixelPolicy | None, task: str, preset: str, seed: int
         env.close()
 
 
+def stand_still(action: np.ndarray) -> PixelPolicy:
+    """The trivial baseline a collapsed BC becomes: the dataset's mean action, whatever it sees."""
+    a = np.asarray(action, np.float32)
+    return lambda _obs: a
+
+
+def bootstrap_ci90(values: Sequence[float], draws: int = 5000, seed: int = 0) -> list[float]:
+    """90% bootstrap interval of the mean (resampling the values, e.g. episodes, with replacement)."""
+    v = np.asarray(values, np.float64)
+    if len(v) < 2:
+        return [float(v.mean()), float(v.mean())] if len(v) else [float("nan")] * 2
+    means = v[np.random.default_rng(seed).integers(0, len(v), (draws, len(v)))].mean(1)
+    return [float(x) for x in np.quantile(means, [0.05, 0.95])]
+
+
 def evaluate(policy: PixelPolicy | None, task: str, preset: str, seeds: Sequence[int], size: int = 64,
              frame_stack: int = 3, max_steps: int | None = None) -> dict:
-    """Mean and std return over one episode per seed."""
+    """Mean, std and 90% bootstrap interval of the return over one episode per seed."""
     returns = [episode_return(policy, task, preset, s, size, frame_stack, max_steps) for s in seeds]
-    return {"mean": float(np.mean(returns)), "std": float(np.std(returns)), "returns": returns,
-            "seeds": list(seeds)}
+    return {"mean": float(np.mean(returns)), "std": float(np.std(returns)), "ci90": bootstrap_ci90(returns),
+            "returns": returns, "seeds": list(seeds)}
+
+
+def dataset_mean_action(chunks) -> np.ndarray:
+    """Mean recorded action over every transition of the chunks (each transition once)."""
+    total, n = None, 0
+    for c in chunks:
+        a = c.actions[max(0, c.first_new - 1):]
+        total = a.sum(0) if total is None else total + a.sum(0)
+        n += len(a)
+    if not n:
+        raise ValueError("no transitions to average")
+    return (total / n).astype(np.float32)

@@ -71,14 +71,17 @@ class BlockReplay:
     def __len__(self) -> int:
         return len(self._chunks)
 
-    def iter_blocks(self, batch_size: int, limit: int | None = None):
-        """Every sampleable block once, in stream order, as BlockBatches of up to `batch_size` (evaluation)."""
+    def iter_blocks(self, batch_size: int, limit: int | None = None, shuffle: np.random.Generator | None = None):
+        """Every sampleable block once, as BlockBatches of up to `batch_size`: in stream order (evaluation), or in a
+        random order drawn from `shuffle` (training data written once, e.g. BC's parquet rows)."""
         picks = []
         for i, (c, n) in enumerate(zip(self._chunks, self._starts)):
             lo = max(0, c.first_new - self.block_len + 1)
             picks.extend((i, lo + j) for j in range(n))
         if limit is not None and len(picks) > limit:  # evenly spaced, still in order
             picks = [picks[k] for k in np.linspace(0, len(picks) - 1, limit).astype(int)]
+        if shuffle is not None:
+            picks = [picks[k] for k in shuffle.permutation(len(picks))]
         for a in range(0, len(picks), batch_size):
             yield self._gather(picks[a:a + batch_size])
 

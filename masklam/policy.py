@@ -118,6 +118,10 @@ def run_policy_comparison(data: str | Path, lam_run: str | Path, methods: list[s
         results[method] = run_policy_train(cfg, console)
     first = next(iter(ShardReader(data)))  # task, preset and frame size; the chunks were read above
     seeds = list(range(policy.eval_seed, policy.eval_seed + policy.eval_episodes))
-    rnd = evaluate(None, first.task, first.preset, seeds, first.frames.shape[1], FRAME_STACK, policy.eval_max_steps)
-    console.print(f"random: return {rnd['mean']:.1f} +/- {rnd['std']:.1f}")
-    return {"methods": results, "random": rnd, "labels": labels, "seeds": seeds}
+    size = first.frames.shape[1]
+    rnd = evaluate(None, first.task, first.preset, seeds, size, FRAME_STACK, policy.eval_max_steps)
+    still = evaluate(stand_still(dataset_mean_action(ShardReader(data))), first.task, first.preset, seeds, size,
+                     FRAME_STACK, policy.eval_max_steps)
+    console.print(f"random: return {rnd['mean']:.1f} +/- {rnd['std']:.1f}; stand-still (the dataset's mean action): "
+                  f"{still['mean']:.1f} +/- {still['std']:.1f}")
+    return {"methods": results, "random": rnd, "stand_still": still, "labels": labels, "seeds": seeds}

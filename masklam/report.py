@@ -104,6 +104,9 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
     if policies:
         rnd = policies["random"]
         rows.append(("random", rnd["mean"], rnd["std"], str(len(rnd["returns"]))))
+        if policies.get("stand_still"):
+            st = policies["stand_still"]
+            rows.append(("stand-still (the dataset's mean action)", st["mean"], st["std"], str(len(st["returns"]))))
     if expert_card:
         rows.append((f"expert ({expert_card['algorithm']}, {expert_card['env_steps']} env steps, state input)",
                      expert_card["return_mean"], expert_card["return_std"], str(expert_card["eval_episodes"])))

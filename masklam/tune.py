@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from actors.evaluation import evaluate
+from actors.evaluation import dataset_mean_action, evaluate, stand_still
 from actors.shards import ShardReader
 from learner.policy.train import FRAME_STACK
 from masklam.config import TuneGridConfig, save_config, to_dict
@@ -108,7 +108,9 @@ def _baselines(cfg: TuneGridConfig, task: str) -> dict:
     first = next(iter(ShardReader(cfg.data[task])))
     rnd = evaluate(None, task, first.preset, eval_seeds(cfg), int(first.frames.shape[1]), FRAME_STACK,
                    cfg.policy.eval_max_steps)
+    still = evaluate(stand_still(dataset_mean_action(ShardReader(cfg.data[task]))), task, first.preset,
+                     eval_seeds(cfg), int(first.frames.shape[1]), FRAME_STACK, cfg.policy.eval_max_steps)
     card = load_expert_card(task)
     expert = None if card is None else {"mean": card["return_mean"], "std": card["return_std"],
                                         "episodes": card.get("eval_episodes"), "env_steps": card.get("env_steps")}
-    return {"preset": first.preset, "random": rnd, "expert": expert}
+    return {"preset": first.preset, "random": rnd, "stand_still": still, "expert": expert}

@@ -63,8 +63,10 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
 
     rows = []
     for task, base in baselines.items():
-        for name in ("random", "expert"):
-            b = base[name] or {"mean": nan, "std": nan}  # no shipped expert: a row of "-"
+        for name in ("random", "stand_still", "expert"):
+            if name == "stand_still" and not base.get(name):
+                continue
+            b = base.get(name) or {"mean": nan, "std": nan}  # no shipped expert: a row of "-"
             rows.append(row(task, name, "", "", [b["mean"]], [], std=b["std"]))
     for (task, method, n), ts in sorted(groups.items()):
         ts = sorted(ts, key=lambda t: t["seed"])

@@ -10,6 +10,7 @@ from ray.rllib.algorithms.bc import BCConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from learner.device import pick_device
+from learner.policy.mse_learner import MSEBCTorchLearner
 from learner.policy.rl_module import PixelPolicyRLModule
 
 DATA_CPUS = 0  # Ray CPUs of each Ray Data read task and of the pre-learner actor (they run on the caller's)
@@ -39,7 +40,10 @@ def target_space(dim: int) -> gym.spaces.Box:
 
 def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim: int, model_config: dict,
                     batch_size: int, lr: float, iters_per_train: int, seed: int, device: str = "auto") -> BCConfig:
-    """RLlib BC on the new API stack: one local learner, no env runners (offline), Ray Data parquet input.
+    """RLlib BC on the new API stack: one local learner (MSE loss), no env runners (offline), Ray Data parquet input.
+
+    Rows are shuffled when the parquet files are written (`write_bc_dataset`), so every minibatch mixes episodes;
+    a local shuffle buffer re-mixes them every epoch.
 
     `device` auto puts the learner on the GPU when this process sees one (under Ray Tune that means the trial asked
     for a GPU: Ray hides GPUs from trials that did not)."""
@@ -56,7 +60,7 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
         .framework("torch")
         .debugging(seed=seed)
         .env_runners(num_env_runners=0)
-        .learners(num_learners=0, num_gpus_per_learner=gpus)
+        .learners(num_learners=0, num_gpus_per_learner=gpus, learner_class=MSEBCTorchLearner)
         .rl_module(rl_module_spec=RLModuleSpec(module_class=PixelPolicyRLModule, model_config=model_config))
         .training(train_batch_size_per_learner=batch_size, lr=lr)
         .offline_data(input_=files, input_read_method="read_parquet", ignore_final_observation=True,
@@ -64,5 +68,7 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
                       # The default (2 pre-learner actors at 1 CPU each, plus read tasks) deadlocks a 2-CPU
                       # cluster, and under Tune the trial already holds the CPUs its data pipeline runs on.
                       input_read_method_kwargs={"num_cpus": DATA_CPUS},
-                      map_batches_kwargs={"concurrency": 1, "num_cpus": DATA_CPUS})
+                      map_batches_kwargs={"concurrency": 1, "num_cpus": DATA_CPUS},
+                      iter_batches_kwargs={"local_shuffle_buffer_size": 4 * batch_size,
+                                           "local_shuffle_seed": seed})
     )

@@ -11,7 +11,7 @@ from actors.shards import atomic_write_bytes
 from learner.policy.bc import observation_space, target_space
 from learner.policy.rl_module import PixelPolicyRLModule
 
-FORMAT = "masklam-pixel-policy/1"
+FORMAT = "masklam-pixel-policy/2"  # /2: MSE-trained, decoder MLP [256, 256]
 
 
 def save_policy(module: PixelPolicyRLModule, path: str | Path, meta: dict) -> Path:

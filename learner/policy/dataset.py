@@ -33,16 +33,19 @@ def true_actions(frame_stack: int) -> Labeller:
 
 
 def policy_blocks(chunks: Iterable[Chunk], frame_stack: int, batch_size: int = 256,
-                  labelled_only: bool = False, limit: int | None = None) -> Iterator[BlockBatch]:
-    """Every transition with a full X_t and X_{t+1} once, in stream order, as BlockBatches of F+1 frames."""
+                  labelled_only: bool = False, limit: int | None = None, shuffle_seed: int | None = None,
+                  episodes: set[str] | None = None) -> Iterator[BlockBatch]:
+    """Every transition with a full X_t and X_{t+1} once, as BlockBatches of F+1 frames: in stream order, or
+    shuffled across the whole dataset with `shuffle_seed`. `episodes` keeps only those episode ids."""
     replay = BlockReplay(frame_stack + 1, capacity_frames=10**12)
     for c in chunks:
-        if c.labelled or not labelled_only:
+        if (c.labelled or not labelled_only) and (episodes is None or c.episode_id in episodes):
             replay.add(c)
     if replay.num_blocks == 0:
         raise ValueError("the dataset has no " + ("labelled " if labelled_only else "") +
                          f"transitions with {frame_stack + 1} consecutive frames")
-    yield from replay.iter_blocks(batch_size, limit=limit)
+    rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+    yield from replay.iter_blocks(batch_size, limit=limit, shuffle=rng)
 
 
 def _tensor_column(values: np.ndarray) -> pa.Array:
@@ -56,12 +59,15 @@ def write_bc_dataset(blocks: Iterable[BlockBatch], labeller: Labeller, out_dir: 
                      rows_per_file: int = 2048) -> int:
     """Write parquet files in RLlib's offline column schema (obs, actions, rewards, terminateds, truncateds).
 
-    `actions` holds the labeller's targets. Rewards are zero: behaviour cloning never reads them. Returns the rows
-    written. Files are written under a temporary name and renamed, so a reader never sees half a file.
+    `actions` holds the labeller's targets. Rewards are zero: behaviour cloning never reads them. Rows keep the
+    order of `blocks` (pass shuffled blocks: RLlib reads files in order, so this is what mixes its minibatches);
+    `rows.npz` records each row's episode id. Returns the rows written. Files are written under a temporary name
+    and renamed, so a reader never sees half a file.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     obs_buf, tgt_buf, rows, part = [], [], 0, 0
+    episodes: list[np.ndarray] = []
 
     def flush() -> None:
         nonlocal obs_buf, tgt_buf, part
@@ -80,8 +86,10 @@ def write_bc_dataset(blocks: Iterable[BlockBatch], labeller: Labeller, out_dir: 
     for batch in blocks:
         obs_buf.append(stack_frames(batch.frames[:, :frame_stack]))
         tgt_buf.append(np.asarray(labeller(batch)))
+        episodes.append(batch.episodes)
         rows += len(batch.frames)
         if sum(len(o) for o in obs_buf) >= rows_per_file:
             flush()
     flush()
+    np.savez(out / "rows.npz", episodes=np.concatenate(episodes) if episodes else np.array([], dtype=str))
     return rows

@@ -1,8 +1,8 @@
 """`PixelPolicyRLModule`: the latent-action policy of DESIGN.md section 6 as an RLlib TorchRLModule.
 
 Input: the 3-frame stack of raw distracted frames, uint8 [B, H, W, 3F] (oldest frame first), no masks. An IMPALA
-CNN encodes it; `pi` outputs a diagonal Gaussian over the module's action space: latent actions z (latent BC) or
-real actions (BC on true labels). After latent BC, `decoder` (features -> real action) is trained on labelled
+CNN encodes it; `pi` outputs the mean of a diagonal Gaussian over the module's action space (latent actions z for latent BC, real
+actions for BC on true labels); the BC learner regresses that mean with MSE (`mse_learner.py`). After latent BC, `decoder` (features -> real action) is trained on labelled
 transitions with the encoder frozen; `act()` then returns real actions.
 """
 
@@ -24,7 +24,7 @@ LOG_STD_RANGE = (-5.0, 2.0)  # keeps the BC negative log-likelihood finite on ne
 def default_model_config() -> dict:
     """The `model_config` keys the module reads (a plain dict: RLlib passes it through RLModuleSpec)."""
     return {"channels": [8, 16, 16], "blocks": 1, "frame_stack": 3, "size": 64, "feature_dim": 256,
-            "decoder_hidden": 256, "real_action_dim": 0}
+            "decoder_hidden": [256, 256], "real_action_dim": 0}
 
 
 def preprocess(obs: torch.Tensor) -> torch.Tensor:
@@ -47,8 +47,12 @@ class PixelPolicyRLModule(TorchRLModule):
         self.log_std = nn.Parameter(torch.zeros(out_dim))
         real = int(cfg["real_action_dim"])
         # The decoder exists from the start so checkpoints always hold the same parameter set.
-        self.decoder = nn.Sequential(nn.Linear(cfg["feature_dim"], cfg["decoder_hidden"]), nn.ReLU(),
-                                     nn.Linear(cfg["decoder_hidden"], real)) if real else None
+        hidden = cfg["decoder_hidden"] if isinstance(cfg["decoder_hidden"], (list, tuple)) else [cfg["decoder_hidden"]]
+        layers, din = [], cfg["feature_dim"]
+        for h in hidden:
+            layers += [nn.Linear(din, h), nn.ReLU()]
+            din = h
+        self.decoder = nn.Sequential(*layers, nn.Linear(din, real)) if real else None
 
     def encode(self, obs: torch.Tensor) -> torch.Tensor:
         return self.features(self.encoder(preprocess(obs)))

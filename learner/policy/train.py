@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from ray.rllib.core import DEFAULT_MODULE_ID
+from torch.utils.tensorboard import SummaryWriter
 
 from actors.chunks import Chunk
 from actors.shards import atomic_write_bytes
@@ -24,7 +25,7 @@ from learner.policy.bc import build_bc_config, observation_space, target_space
 from learner.policy.checkpoint import load_policy, save_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.dataset import Labeller, policy_blocks, stack_frames, true_actions, write_bc_dataset
-from learner.policy.decoder import fit_decoder
+from learner.policy.decoder import encoder_features, fit_decoder
 from learner.policy.rl_module import PixelPolicyRLModule
 
 FRAME_STACK = 3
@@ -47,28 +48,41 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
     latent = labeller is not None
     stats: dict = {"target": "latent" if latent else "true_actions", "target_dim": target_dim}
 
+    target_fn = labeller or true_actions(FRAME_STACK)
+    train_eps, val_eps = split_episodes(chunks, cfg.val_fraction, cfg.seed, labelled_only=not latent)
     labels_dir, done_marker = out / "labels", out / "labels" / "_COMPLETE"
     if not done_marker.exists():
         shutil.rmtree(labels_dir, ignore_errors=True)
         t = time.perf_counter()
-        blocks = policy_blocks(chunks, FRAME_STACK, labelled_only=not latent)
-        rows = write_bc_dataset(blocks, labeller or true_actions(FRAME_STACK), labels_dir, FRAME_STACK)
+        # shuffled across the whole dataset when written: RLlib reads the files in order
+        blocks = policy_blocks(chunks, FRAME_STACK, labelled_only=not latent, shuffle_seed=cfg.seed,
+                               episodes=train_eps)
+        rows = write_bc_dataset(blocks, target_fn, labels_dir, FRAME_STACK)
         done_marker.write_text(str(rows))
         log(f"labelled {rows} transitions ({stats['target']}) in {time.perf_counter() - t:.1f}s")
     stats["bc_rows"] = int(done_marker.read_text())
+    val_obs, val_target = _rows(chunks, val_eps, target_fn, cfg.val_rows, not latent)
+    stats.update(bc_val_episodes=len(val_eps), bc_val_rows=int(len(val_obs)))
 
     model_config = {**dataclasses.asdict(cfg.model), "frame_stack": FRAME_STACK, "size": size,
                     "real_action_dim": action_dim if latent else 0}
     t = time.perf_counter()
-    module, bc_stats = _behaviour_clone(labels_dir, size, target_dim, model_config, cfg, log)
+    with SummaryWriter(str(out / "tensorboard")) as writer:
+        module, bc_stats = _behaviour_clone(labels_dir, size, target_dim, model_config, cfg, log,
+                                            (val_obs, val_target), writer)
     stats.update(bc_stats, bc_seconds=time.perf_counter() - t)
 
     if latent:
-        obs, acts = _labelled_transitions(chunks, cfg.decoder_transitions)
+        fit_eps, held_eps = decoder_episodes(chunks, cfg.decoder_transitions, cfg.seed)
         t = time.perf_counter()
-        stats.update(fit_decoder(module, obs, acts, cfg.decoder_steps, cfg.decoder_lr, cfg.decoder_batch_size,
-                                 cfg.seed), decoder_seconds=time.perf_counter() - t)
-        log(f"decoder: {len(obs)} labelled transitions, val MSE {stats['decoder_mse_val']:.4f}")
+        feats, acts = _features(module, chunks, fit_eps, None)
+        vfeats, vacts = _features(module, chunks, held_eps, cfg.val_rows)
+        stats.update(fit_decoder(module, feats, acts, vfeats, vacts, cfg.decoder_steps, cfg.decoder_lr,
+                                 cfg.decoder_batch_size, cfg.seed),
+                     decoder_seconds=time.perf_counter() - t, decoder_episodes=len(fit_eps),
+                     decoder_val_episodes=len(held_eps))
+        log(f"decoder: {len(feats)} labelled transitions from {len(fit_eps)} whole episodes, held-out action NMSE "
+            f"{stats['decoder_nmse_val']:.3f} ({len(held_eps)} other episodes)")
     save_policy(module, policy_path, {**meta, "size": size, "frame_stack": FRAME_STACK})
     atomic_write_bytes(stats_path, json.dumps(stats, indent=2).encode())
     if not cfg.keep_labels:
@@ -77,43 +91,108 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
 
 
 def _behaviour_clone(labels_dir: Path, size: int, target_dim: int, model_config: dict, cfg: LatentPolicyConfig,
-                     log: Callable[[str], None]):
+                     log: Callable[[str], None], val: tuple[np.ndarray, np.ndarray], writer):
     config = build_bc_config(labels_dir, observation_space(size, FRAME_STACK), target_dim, model_config,
                              cfg.batch_size, cfg.lr, cfg.bc_batches_per_iteration, cfg.seed, cfg.device)
     algo = config.build_algo()
+    copy = PixelPolicyRLModule(observation_space=observation_space(size, FRAME_STACK),
+                               action_space=target_space(target_dim), model_config=model_config)
+    curve = []
     try:
-        losses = []
         for i in range(cfg.bc_iterations):
             result = algo.train()
-            learner = result.get("learners", {}).get("default_policy", {})
-            loss = learner.get("policy_loss", float("nan"))
-            losses.append(float(loss))
+            loss = float(result.get("learners", {}).get("default_policy", {}).get("policy_loss", float("nan")))
+            # offline BC has no env runners, so the trained weights come from the learner group
+            copy.load_state_dict({k: torch.as_tensor(v) for k, v in
+                                  algo.learner_group.get_weights()[DEFAULT_MODULE_ID].items()})
+            val_nmse = heldout_nmse(copy, *val)
+            step = (i + 1) * cfg.bc_batches_per_iteration
+            curve.append({"minibatches": step, "train_mse": loss, "heldout_nmse": val_nmse})
+            writer.add_scalar("bc/train_mse", loss, step)
+            writer.add_scalar("bc/heldout_nmse", val_nmse, step)
             if i == 0 or (i + 1) % max(1, cfg.bc_iterations // 10) == 0 or i + 1 == cfg.bc_iterations:
-                log(f"BC iteration {i + 1}/{cfg.bc_iterations}: policy_loss (Gaussian NLL) {loss:.4f}")
-        # offline BC has no env runners, so the trained weights come from the learner group
-        weights = algo.learner_group.get_weights()[DEFAULT_MODULE_ID]
-        copy = PixelPolicyRLModule(observation_space=observation_space(size, FRAME_STACK),
-                                   action_space=target_space(target_dim), model_config=model_config)
-        copy.load_state_dict({k: torch.as_tensor(v) for k, v in weights.items()})
+                log(f"BC iteration {i + 1}/{cfg.bc_iterations} ({step} minibatches): train MSE {loss:.4f}, "
+                    f"held-out NMSE {val_nmse:.3f}")
         copy.eval()
     finally:
         algo.stop()
         # the offline data iterator is a generator that reports to Ray when collected: collect it while Ray is up
         del algo
         gc.collect()
-    return copy, {"bc_loss_first": losses[0], "bc_loss_last": losses[-1],
+    return copy, {"bc_loss_first": curve[0]["train_mse"], "bc_loss_last": curve[-1]["train_mse"],
+                  "bc_heldout_nmse": curve[-1]["heldout_nmse"], "bc_curve": curve,
                   "bc_minibatches": cfg.bc_iterations * cfg.bc_batches_per_iteration}
 
 
-def _labelled_transitions(chunks: list[Chunk], limit: int) -> tuple[np.ndarray, np.ndarray]:
-    obs, acts, n = [], [], 0
-    for batch in policy_blocks(chunks, FRAME_STACK, labelled_only=True):
-        obs.append(stack_frames(batch.frames[:, :FRAME_STACK]))
-        acts.append(batch.actions[:, FRAME_STACK - 1])
-        n += len(obs[-1])
-        if n >= limit:
+@torch.no_grad()
+def heldout_nmse(module: PixelPolicyRLModule, obs: np.ndarray, target: np.ndarray, batch: int = 256) -> float:
+    """MSE of the module's mean output on held-out episodes / mean target variance (1.0: the mean target)."""
+    if len(obs) == 0:
+        return float("nan")
+    module.eval()
+    pred = torch.cat([module.pi(module.encode(torch.from_numpy(obs[i:i + batch])))
+                      for i in range(0, len(obs), batch)]).numpy()
+    return float(((pred - target) ** 2).mean() / max(float(target.var(0).mean()), 1e-12))
+
+
+def split_episodes(chunks: list[Chunk], fraction: float, seed: int, labelled_only: bool) -> tuple[set, set]:
+    """Whole episodes held out for validation (at least one when there are two or more)."""
+    eps = sorted({c.episode_id for c in chunks if c.labelled or not labelled_only})
+    rng = np.random.default_rng([seed, 1])
+    order = [eps[i] for i in rng.permutation(len(eps))]
+    n_val = min(len(eps) - 1, max(1, int(round(fraction * len(eps))))) if len(eps) > 1 and fraction > 0 else 0
+    return set(order[n_val:]), set(order[:n_val])
+
+
+def decoder_episodes(chunks: list[Chunk], transitions: int, seed: int) -> tuple[list[str], list[str]]:
+    """LAOM's labelled subsets: whole labelled episodes in a seeded random order until they hold `transitions`
+    transitions; validation on other labelled episodes (10% of the rest, at least one, when there are any)."""
+    lengths: dict[str, int] = {}
+    for c in chunks:
+        if c.labelled:
+            lengths[c.episode_id] = lengths.get(c.episode_id, 0) + c.new_transitions
+    if not lengths:
+        raise ValueError("the dataset has no labelled episodes for the decoder")
+    eps = sorted(lengths)
+    order = [eps[i] for i in np.random.default_rng([seed, 2]).permutation(len(eps))]
+    if len(order) > 1:  # keep at least one episode out for validation
+        held = order[-max(1, len(order) // 10):]
+        order = order[:len(order) - len(held)]
+    else:
+        held = []
+    chosen, n = [], 0
+    for e in order:
+        if n >= transitions:
             break
-    return np.concatenate(obs)[:limit], np.concatenate(acts)[:limit]
+        chosen.append(e)
+        n += lengths[e]
+    return chosen, held
+
+
+def _features(module: PixelPolicyRLModule, chunks: list[Chunk], episodes, limit: int | None):
+    """Frozen-encoder features and true actions of the labelled transitions of `episodes`, batch by batch (the
+    decoder's N may be 128k transitions: their features fit in memory, their frame stacks would not)."""
+    keep = set(episodes)
+    feats, acts = [], []
+    if keep:
+        for batch in policy_blocks(chunks, FRAME_STACK, labelled_only=True, episodes=keep, limit=limit):
+            feats.append(encoder_features(module, [stack_frames(batch.frames[:, :FRAME_STACK])]))
+            acts.append(batch.actions[:, FRAME_STACK - 1])
+    if not feats:
+        return torch.zeros((0, module.pi.in_features)), np.zeros((0,), np.float32)
+    return torch.cat(feats), np.concatenate(acts)
+
+
+def _rows(chunks: list[Chunk], episodes, target_fn, limit: int | None, labelled_only: bool):
+    """Observation stacks and targets of the transitions of `episodes` (evenly spaced up to `limit`)."""
+    keep = set(episodes)
+    if not keep:
+        return np.zeros((0,), np.uint8), np.zeros((0,), np.float32)
+    obs, tgt = [], []
+    for batch in policy_blocks(chunks, FRAME_STACK, labelled_only=labelled_only, episodes=keep, limit=limit):
+        obs.append(stack_frames(batch.frames[:, :FRAME_STACK]))
+        tgt.append(np.asarray(target_fn(batch), np.float32))
+    return np.concatenate(obs), np.concatenate(tgt)
 
 
 __all__ = ["FRAME_STACK", "load_policy", "train_policy"]

@@ -8,7 +8,8 @@ def trial(method, seed, ret, probe=None, n=100, task="halfcheetah"):
     return {"task": task, "method": method, "seed": seed, "label_budget": n, "return_mean": ret, "probe_nmse": probe}
 
 
-BASE = {"halfcheetah": {"random": {"mean": -300.0, "std": 50.0}, "expert": {"mean": 1000.0, "std": 10.0}}}
+BASE = {"halfcheetah": {"random": {"mean": -300.0, "std": 50.0}, "stand_still": {"mean": -54.0, "std": 0.5},
+                        "expert": {"mean": 1000.0, "std": 10.0}}}
 
 
 def test_rows_average_over_seeds_and_normalise_by_bc_and_expert():
@@ -16,7 +17,7 @@ def test_rows_average_over_seeds_and_normalise_by_bc_and_expert():
               trial("masklam", 0, 400.0, 0.3), trial("masklam", 1, 400.0, 0.1)]
     rows, ratios = summarise(trials, BASE)
     by = {r["method"]: r for r in rows}
-    assert list(by) == ["random", "expert", "bc", "lapo", "masklam"]
+    assert list(by) == ["random", "stand_still", "expert", "bc", "lapo", "masklam"]
     assert by["lapo"]["return"] == 200.0 and by["lapo"]["return_std"] == 100.0 and by["lapo"]["seeds"] == "0,1"
     assert by["lapo"]["probe_nmse"] == pytest.approx(0.7) and by["lapo"]["probe_nmse_std"] == pytest.approx(0.1)
     assert by["bc"]["return_norm_bc"] == pytest.approx(1.0)

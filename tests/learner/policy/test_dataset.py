@@ -49,3 +49,26 @@ def test_bc_dataset_round_trips_through_parquet(tmp_path):
     assert obs.dtype == np.uint8 and obs.shape == (38, 4, 4, 9) and act.shape == (38, 2)
     np.testing.assert_array_equal(obs[:, 0, 0, 6], np.arange(2, 40))  # newest frame of X_t is x_t
     np.testing.assert_allclose(act[:, 0], obs[:, 0, 0, 6] * 0.5)
+
+
+def test_bc_rows_are_shuffled_across_episodes(tmp_path):
+    """Regression: rows were written in stream order and RLlib reads files in order, so every BC minibatch was 64
+    consecutive steps of one episode. Written shuffled, neighbouring rows are neither one episode's neighbours
+    nor, mostly, of one episode."""
+    from dataclasses import replace
+
+    chunks = []
+    for e in range(8):
+        chunks += [replace(c, episode_id=f"ep{e}") for c in episode_chunks(60)]
+    blocks = policy_blocks(chunks, frame_stack=3, batch_size=64, shuffle_seed=0)
+    rows = write_bc_dataset(blocks, true_actions(3), tmp_path, frame_stack=3, rows_per_file=64)
+    eps = np.load(tmp_path / "rows.npz")["episodes"]
+    assert len(eps) == rows == 8 * 58
+    t = pq.read_table(sorted(tmp_path.glob("part-*.parquet"))[0]).column("actions").to_numpy(zero_copy_only=False)
+    steps = np.stack(t)[:, 0]  # a_t encodes its step index in these chunks
+    first_file_eps = eps[:len(steps)]
+    consecutive_same_episode_steps = np.mean((first_file_eps[1:] == first_file_eps[:-1])
+                                             & (np.abs(np.diff(steps)) == 1))
+    assert consecutive_same_episode_steps < 0.05
+    assert np.mean(eps[1:] != eps[:-1]) > 0.7
+    assert len(set(first_file_eps)) >= 6, "one file (a few minibatches) mixes most episodes"
