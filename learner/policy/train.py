@@ -136,10 +136,16 @@ def heldout_nmse(module: PixelPolicyRLModule, obs: np.ndarray, target: np.ndarra
 
 
 def split_episodes(chunks: list[Chunk], fraction: float, seed: int, labelled_only: bool) -> tuple[set, set]:
-    """Whole episodes held out for validation (at least one when there are two or more)."""
-    eps = sorted({c.episode_id for c in chunks if c.labelled or not labelled_only})
+    """Whole episodes held out for validation (at least one when there are two or more), chosen among episodes
+    long enough to hold a full frame stack."""
+    lengths: dict[str, int] = {}
+    for c in chunks:
+        if c.labelled or not labelled_only:
+            lengths[c.episode_id] = lengths.get(c.episode_id, 0) + c.new_transitions
+    eps = sorted(lengths)
     rng = np.random.default_rng([seed, 1])
     order = [eps[i] for i in rng.permutation(len(eps))]
+    order.sort(key=lambda e: lengths[e] < FRAME_STACK + 1)  # stable: long-enough episodes first, still shuffled
     n_val = min(len(eps) - 1, max(1, int(round(fraction * len(eps))))) if len(eps) > 1 and fraction > 0 else 0
     return set(order[n_val:]), set(order[:n_val])
 
@@ -174,10 +180,9 @@ def _features(module: PixelPolicyRLModule, chunks: list[Chunk], episodes, limit:
     decoder's N may be 128k transitions: their features fit in memory, their frame stacks would not)."""
     keep = set(episodes)
     feats, acts = [], []
-    if keep:
-        for batch in policy_blocks(chunks, FRAME_STACK, labelled_only=True, episodes=keep, limit=limit):
-            feats.append(encoder_features(module, [stack_frames(batch.frames[:, :FRAME_STACK])]))
-            acts.append(batch.actions[:, FRAME_STACK - 1])
+    for batch in _blocks_of(chunks, keep, limit, labelled_only=True):
+        feats.append(encoder_features(module, [stack_frames(batch.frames[:, :FRAME_STACK])]))
+        acts.append(batch.actions[:, FRAME_STACK - 1])
     if not feats:
         return torch.zeros((0, module.pi.in_features)), np.zeros((0,), np.float32)
     return torch.cat(feats), np.concatenate(acts)
@@ -185,14 +190,23 @@ def _features(module: PixelPolicyRLModule, chunks: list[Chunk], episodes, limit:
 
 def _rows(chunks: list[Chunk], episodes, target_fn, limit: int | None, labelled_only: bool):
     """Observation stacks and targets of the transitions of `episodes` (evenly spaced up to `limit`)."""
-    keep = set(episodes)
-    if not keep:
-        return np.zeros((0,), np.uint8), np.zeros((0,), np.float32)
     obs, tgt = [], []
-    for batch in policy_blocks(chunks, FRAME_STACK, labelled_only=labelled_only, episodes=keep, limit=limit):
+    for batch in _blocks_of(chunks, set(episodes), limit, labelled_only):
         obs.append(stack_frames(batch.frames[:, :FRAME_STACK]))
         tgt.append(np.asarray(target_fn(batch), np.float32))
+    if not obs:
+        return np.zeros((0,), np.uint8), np.zeros((0,), np.float32)
     return np.concatenate(obs), np.concatenate(tgt)
+
+
+def _blocks_of(chunks: list[Chunk], episodes: set, limit: int | None, labelled_only: bool):
+    """The blocks of `episodes`; none when they hold no full frame stack (a very short episode)."""
+    if not episodes:
+        return
+    try:
+        yield from policy_blocks(chunks, FRAME_STACK, labelled_only=labelled_only, episodes=episodes, limit=limit)
+    except ValueError:
+        return
 
 
 __all__ = ["FRAME_STACK", "load_policy", "train_policy"]
