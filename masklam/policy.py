@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -41,6 +43,31 @@ def lam_labeller(lam_run: str | Path, method: str, action_dim: int) -> LatentLab
     return LatentLabeller(train_cfg.learner, state["learner"], method, action_dim)
 
 
+@contextlib.contextmanager
+def ray_warnings_to(path: Path, console: Console):
+    """RLlib's and Ray Data's internal deprecation warnings (about their own calls, nothing a user can act on) go
+    to the run's log file instead of burying the progress lines; never dropped."""
+    names = ("ray._common.deprecation", "ray.rllib", "ray.data", "py.warnings")
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    saved = []
+    for name in names:
+        lg = logging.getLogger(name)
+        saved.append((lg, lg.propagate))
+        lg.addHandler(handler)
+        lg.propagate = False
+    console.print(f"RLlib / Ray Data internal warnings: {path}")
+    logging.captureWarnings(True)  # Python warnings (Ray Data's DataContext ones) into the same file
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        for lg, propagate in saved:
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+        handler.close()
+
+
 def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
@@ -59,8 +86,9 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
     console.print(f"[bold]policy[/] {cfg.method} on {task}/{preset}: {len(chunks)} chunks from {cfg.data}")
     started = ensure_ray(cfg.ray_address, 1)
     try:
-        stats = train_policy(chunks, out, cfg.policy, labeller, target_dim, action_dim,
-                             {"task": task, "preset": preset, "method": cfg.method}, log=console.print)
+        with ray_warnings_to(out / "rllib.log", console):
+            stats = train_policy(chunks, out, cfg.policy, labeller, target_dim, action_dim,
+                                 {"task": task, "preset": preset, "method": cfg.method}, log=console.print)
     finally:
         if started:
             import ray

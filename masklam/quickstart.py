@@ -143,7 +143,8 @@ def _run_stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
              + (f"; probe_ratio {results['probe_ratio']:.2f}" if "probe_ratio" in results else "")]
     if policies:
         lines.append("returns: " + ", ".join(f"{m} {r['return']['mean']:.1f}" for m, r in policies["methods"].items())
-                     + f", random {policies['random']['mean']:.1f}")
+                     + f", random {policies['random']['mean']:.1f}"
+                     + (f", stand-still {policies['stand_still']['mean']:.1f}" if policies.get("stand_still") else ""))
     lines += [f"report:  {run_dir / 'report.md'}", f"results: {run_dir / 'train' / 'results.md'}",
               f"preview: {png}", f"config:  {run_dir / 'config.yaml'}", f"wall time: {sum(seconds.values()):.0f} s"]
     console.print("\n".join(lines))

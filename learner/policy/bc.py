@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+from ray.data import ActorPoolStrategy
 from ray.rllib.algorithms.bc import BCConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
@@ -68,7 +69,10 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
                       # The default (2 pre-learner actors at 1 CPU each, plus read tasks) deadlocks a 2-CPU
                       # cluster, and under Tune the trial already holds the CPUs its data pipeline runs on.
                       input_read_method_kwargs={"num_cpus": DATA_CPUS},
-                      map_batches_kwargs={"concurrency": 1, "num_cpus": DATA_CPUS},
+                      # one pre-learner actor, given as Ray Data's `compute` (its `concurrency` is deprecated);
+                      # `concurrency: None` drops the value RLlib's defaults would merge in
+                      map_batches_kwargs={"concurrency": None, "compute": ActorPoolStrategy(size=1),
+                                          "num_cpus": DATA_CPUS},
                       iter_batches_kwargs={"local_shuffle_buffer_size": 4 * batch_size,
                                            "local_shuffle_seed": seed})
     )

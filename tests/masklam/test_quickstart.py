@@ -29,7 +29,8 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
     report = (run_dir / "report.md").read_text()
     for needle in ("## Throughput per stage", "frames/s", "updates/s", "Served mask IoU", "probe_ratio",
                    "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:",
-                   "| random |", "| bc (all true labels) |", "| masklam (latent BC + decoder, N=50) |",
+                   "| random |", "| stand-still (the dataset's mean action) |", "| bc (all true labels) |",
+                   "random-init IDM (floor)", "the leak level", "| masklam (latent BC + decoder, N=50) |",
                    "return_ratio = masklam / lapo", "latent policies (bc, lapo, masklam)"):
         assert needle in report, needle
     summary = json.loads((run_dir / "summary.json").read_text())
