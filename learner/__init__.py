@@ -1,1 +1,3 @@
-"""learner: filled in by later issues."""
+"""learner: latent action models (`lam/`), block replay, probes and the frozen-probe protocol (`heldout.py`),
+checkpoints, the online learner, latent-action policies (`policy/`), experts (`expert/`), the segmenter
+(`segmenter/`)."""

@@ -1,1 +1,1 @@
-"""Expert behaviour policies: RLlib SAC on proprioceptive state, exported to a framework-light npz."""
+"""Expert behaviour policies: RLlib SAC or PPO on proprioceptive state, exported to a framework-light npz."""

@@ -48,7 +48,7 @@ class ExpertConfig:
     eval_episodes: int = 20
     """Episodes of the final deterministic evaluation written to the card."""
     out: str = "runs/experts"
-    """Working directory: <out>/<task>/checkpoint, tensorboard, progress.jsonl."""
+    """Working directory: <out>/<task>/checkpoint and tensorboard."""
     export_dir: str = "actors/experts"
     """Where the exported <task>.npz and <task>.json card go (the actors load them from here by default)."""
     target_return: float = 0.0
