@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from actors.evaluation import episode_return, evaluate
+from actors.evaluation import dataset_mean_action, episode_return, evaluate, stand_still
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy

@@ -35,7 +35,7 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
         assert needle in report, needle
     summary = json.loads((run_dir / "summary.json").read_text())
     assert set(summary["stage_seconds"]) == {"preview", "collect", "train", "policies"}
-    assert summary["policies"]["methods"]["masklam"]["train"]["decoder_transitions"] == 50
+    assert summary["policies"]["methods"]["masklam"]["train"]["decoder_transitions"] >= 50  # whole episodes
     assert Image.open(run_dir / "returns.png").size[0] > 500
     assert Image.open(run_dir / "probe.png").size[0] > 500
     gif = Image.open(run_dir / "served_masks.gif")
