@@ -3,8 +3,8 @@
 ceiling  direct onnxruntime session on the same model and threads, best batch size of 1..128 frames.
 service  a real server subprocess on 127.0.0.1; N concurrent closed-loop clients (grpc.aio, one process) each
          sending requests of --frames-per-request frames; N in 1, 4, 8, 16.
-Prints one JSON line last: seg_fps / seg_p50_ms / seg_p99_ms per client count, and
-seg_efficiency = service frames/s at 8 clients / ceiling frames/s (target >= 0.8).
+Prints one JSON line last: seg_fps / seg_p50_ms / seg_p99_ms per client count,
+seg_efficiency = service frames/s at 8 clients / ceiling frames/s (target >= 0.8), and the server's peak RSS.
 
     python benchmarks/bench_segserver.py [--model PATH] [--providers auto|cpu|cuda] [--seconds 5]
 """
@@ -73,6 +73,14 @@ async def closed_loop(address: str, clients: int, frames_per_request: int, size:
     return len(latencies) * frames_per_request / elapsed, float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """The server process's high-water resident memory (VmHWM), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
 def grpc_aio():
     import grpc
 
@@ -111,6 +119,7 @@ def main() -> None:
             print(f"  service, {clients:2d} clients: {fps:8.0f} frames/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms",
                   file=sys.stderr)
             results[clients] = {"seg_fps": round(fps, 1), "seg_p50_ms": round(p50, 2), "seg_p99_ms": round(p99, 2)}
+        peak_rss_mb = _peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(30)
@@ -118,7 +127,7 @@ def main() -> None:
     print(json.dumps({"bench": "segserver", "provider": provider, "machine": platform.machine(),
                       "cpus": os.cpu_count(), "size": args.size, "frames_per_request": args.frames_per_request,
                       "ceiling_fps": round(ceil_fps, 1), "ceiling_batch": best_batch, **eight,
-                      "seg_efficiency": round(eight["seg_fps"] / ceil_fps, 3),
+                      "seg_efficiency": round(eight["seg_fps"] / ceil_fps, 3), "server_peak_rss_mb": peak_rss_mb,
                       "by_clients": results}))
 
 
