@@ -50,7 +50,10 @@ class LatentPredictionLAM(LAMMethod):
         self.idm = _mlp(2 * e, laom.latent_dim, laom.hidden)
         self.fdm = _mlp(e + laom.latent_dim, e, laom.hidden)
         self.action_head = nn.Linear(laom.latent_dim, action_dim) if with_labels else None
-        orthogonal_init(self)
+        outputs = {self.idm[-1]: 1.0, self.fdm[-1]: 1.0}
+        if self.action_head is not None:
+            outputs[self.action_head] = 0.01
+        orthogonal_init(self, outputs)
         self.target_encoder = copy.deepcopy(self.encoder).requires_grad_(False)
         self.generator = torch.Generator().manual_seed(seed)
 

@@ -43,7 +43,8 @@ class ReconstructionLAM(LAMMethod):
         self.mask_source = spec.mask_source if (spec.masked_loss or spec.mask_input) else None
         self.idm = InverseDynamicsModel(model, spec.mask_input)
         self.fdm = ForwardDynamicsModel(model, spec.mask_input)
-        orthogonal_init(self)
+        # outputs: z (linear), the latent's injection (added to the bottleneck), the frame (small: starts near 0)
+        orthogonal_init(self, {self.idm.head: 1.0, self.fdm.inject: 1.0, self.fdm.out: 0.01})
         self.generator = torch.Generator().manual_seed(seed)
 
     def _input_masks(self) -> str | None:
