@@ -118,7 +118,8 @@ class OnlineLAMLearner:
 def _restarted() -> bool:
     import ray
 
-    return ray.is_initialized() and _was_reconstructed(ray)
+    # only a Ray actor can have been reconstructed (the driver or a plain process asking would raise)
+    return ray.is_initialized() and ray.get_runtime_context().get_actor_id() is not None and _was_reconstructed(ray)
 
 
 def _was_reconstructed(ray) -> bool:

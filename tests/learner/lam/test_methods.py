@@ -112,8 +112,16 @@ def test_cosine_schedule_with_warmup_ends_at_zero():
     assert isinstance(learner.optimizers["lapo"], torch.optim.AdamW)
 
 
-def test_networks_start_orthogonal():
+def test_networks_start_orthogonal_without_saturating_the_frame():
     m = build_method("lapo", MODEL, 3)
-    w = m.idm.head.weight.detach()
-    rows = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
-    torch.testing.assert_close(rows / 2.0, torch.eye(rows.shape[0]), atol=1e-4, rtol=1e-4)
+    for layer, gain in ((m.idm.head, 1.0), (m.idm.encoder.stages[0].conv, 2 ** 0.5), (m.fdm.out, 0.01)):
+        w = layer.weight.detach().flatten(1)
+        rows = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+        torch.testing.assert_close(rows / gain ** 2, torch.eye(rows.shape[0]), atol=1e-4, rtol=1e-4)
+    b = to_torch(blocks(16), torch.device("cpu"))
+    with torch.no_grad():
+        obs = m._obs(b, T_INDEX)
+        h = m.fdm.encoder(obs)
+        h = h + m.fdm.inject(m.latent(b)).view_as(h)
+        pre = m.fdm.out(torch.relu(m.fdm.decoder(h)))
+    assert (pre.abs() > 3).float().mean() < 0.01, "tanh outputs must not start saturated (they never learn)"
