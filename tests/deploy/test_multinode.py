@@ -87,6 +87,7 @@ def test_collect_places_actors_on_the_second_node(tmp_path, two_node_cluster):
         assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
         # the head offers no CPUs and no actor_node: a scheduled actor can only have run on the second node
         too_big = cmd[:cmd.index("--actors") + 1] + ["3"] + cmd[cmd.index("--actors") + 2:]
+        too_big[too_big.index("--out") + 1] = str(tmp_path / "data2")  # a non-empty --out is refused up front
         res = subprocess.run(too_big, capture_output=True, text=True, env=env, timeout=120)
         assert res.returncode == 1 and "actor_node: needs 3, cluster has 2" in res.stderr
     reader = ShardReader(out, verify=True)
