@@ -29,9 +29,10 @@ class SegServerConfig:
     """Longest a request waits for others to fill a batch."""
     max_inflight_frames: int = 1024
     """Admission limit: frames queued or running; beyond it calls get RESOURCE_EXHAUSTED with a retry hint."""
-    max_batch_pixels: int = 2**20
-    """Most pixels (frames x height x width) in one inference call; larger requests are split. Bounds the model's
-    activation memory (segserver/README.md: ~320-520 bytes per pixel for the default U-Net)."""
+    max_batch_pixels: int = 2**19
+    """Most pixels (frames x height x width) in one inference call (512k: 64 frames up to 90x90, 32 at 128x128);
+    larger requests are split. Bounds the model's activation memory and onnxruntime's arena (segserver/README.md:
+    up to ~1 KB per pixel for the default U-Net)."""
     max_inflight_pixels: int = 2**24
     """Admission limit in pixels queued or running (the largest legal request, 256 frames at 256x256, fits once)."""
     max_frames_per_request: int = 256
