@@ -30,7 +30,7 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
     for needle in ("## Throughput per stage", "frames/s", "updates/s", "Served mask IoU", "probe_ratio",
                    "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:",
                    "| random |", "| stand-still (the dataset's mean action) |", "| bc (all true labels) |",
-                   "random-init IDM (floor)", "the leak level", "| masklam (latent BC + decoder, N=50) |",
+                   "random-init IDM (floor)", "the leak level", "Not resolved at this budget", "| masklam (latent BC + decoder, N=50) |",
                    "return_ratio = masklam / lapo", "latent policies (bc, lapo, masklam)"):
         assert needle in report, needle
     summary = json.loads((run_dir / "summary.json").read_text())
