@@ -75,7 +75,6 @@ def score_probe_rows(rows: ProbeRows, seed: int = 0) -> dict:
     trained = {n: score(v) for n, v in rows.latents.items()}
     floor = {n: score(v) for n, v in rows.latents_random_init.items()}
     leak = score(state_features(rows.states))
-    any_score = leak
     return {
         "probe_nmse": {n: s.nmse for n, s in trained.items()},
         "probe_ci90": {n: list(s.ci90) for n, s in trained.items()},
@@ -83,8 +82,8 @@ def score_probe_rows(rows: ProbeRows, seed: int = 0) -> dict:
         "probe_ci90_random_init": {n: list(s.ci90) for n, s in floor.items()},
         "state_probe_nmse": leak.nmse,
         "state_probe_ci90": list(leak.ci90),
-        "probe_rows": any_score.rows,
-        "probe_episodes": any_score.episodes,
+        "probe_rows": leak.rows,  # every probe scores the same rows
+        "probe_episodes": leak.episodes,
     }
 
 

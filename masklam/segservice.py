@@ -28,6 +28,7 @@ class LocalSegService:
         self.proc: subprocess.Popen | None = None
         self.address: str | None = None
         self.model_info = None
+        self._tmp: Path | None = None  # the port file's directory, removed on exit
 
     def __enter__(self) -> str:
         self._tmp = Path(tempfile.mkdtemp(prefix="masklam-seg-"))
@@ -67,7 +68,7 @@ class LocalSegService:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if getattr(self, "_tmp", None) is not None:
+        if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 

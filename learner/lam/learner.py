@@ -53,8 +53,7 @@ class LAMLearner:
         self.updates = 0
 
     def latent_dim(self, method: str) -> int:
-        m = self.methods[method]
-        return int(getattr(m, "latent_dim", self.cfg.model.latent_dim))
+        return self.methods[method].latent_dim
 
     @property
     def needs_served_masks(self) -> bool:

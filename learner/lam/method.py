@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 
 import torch
@@ -26,7 +27,7 @@ class MethodStep:
     """Scalars to log (`loss` is added by the method)."""
 
 
-class LAMMethod(nn.Module):
+class LAMMethod(nn.Module, abc.ABC):
     """A latent action model trained by the side-by-side learner."""
 
     max_k: int = 1
@@ -45,12 +46,18 @@ class LAMMethod(nn.Module):
         """Leading frames of a block the method reads: X_t (t = T_INDEX) and X_{t+max_k}."""
         return T_INDEX + self.max_k + 1
 
+    @property
+    @abc.abstractmethod
+    def latent_dim(self) -> int:
+        """Size of z."""
+
+    @abc.abstractmethod
     def latent(self, b: TorchBlocks) -> torch.Tensor:
         """z_t at k = 1 (labelling and probing)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def step(self, b: TorchBlocks) -> MethodStep:
-        raise NotImplementedError
+        """One training step's loss, the k = 1 latents for the online probe, and scalars to log."""
 
     def after_step(self) -> None:
         """Called after each optimiser step (e.g. EMA target updates)."""

@@ -24,7 +24,7 @@ METHODS = (*RECONSTRUCTION, *LATENT_PREDICTION)
 def uses_served_masks(name: str) -> bool:
     """Whether a method reads the segmentation service's masks (so its data and probe sets need them)."""
     spec = RECONSTRUCTION.get(name)
-    return spec is not None and (spec.masked_loss or spec.mask_input) and spec.mask_source == "served"
+    return spec is not None and spec.mask_read == "served"
 
 
 def build_method(name: str, model: LAMModelConfig, action_dim: int, w_bg: float = 0.0,

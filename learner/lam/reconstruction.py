@@ -34,18 +34,27 @@ class ReconstructionSpec:
     max_k: int = 1
     """IDM offset k ~ U{1..max_k} per training sample (1: LAPO and the k=1 ablations; 9: MaskLAM)."""
 
+    @property
+    def mask_read(self) -> str | None:
+        """The mask source the method reads at all (loss or input), None for LAPO."""
+        return self.mask_source if (self.masked_loss or self.mask_input) else None
+
 
 class ReconstructionLAM(LAMMethod):
     def __init__(self, model: LAMModelConfig, spec: ReconstructionSpec, seed: int = 0):
         super().__init__()
         self.model_cfg, self.spec = model, spec
         self.max_k = spec.max_k
-        self.mask_source = spec.mask_source if (spec.masked_loss or spec.mask_input) else None
+        self.mask_source = spec.mask_read
         self.idm = InverseDynamicsModel(model, spec.mask_input)
         self.fdm = ForwardDynamicsModel(model, spec.mask_input)
         # outputs: z (linear), the latent's injection (added to the bottleneck), the frame (small: starts near 0)
         orthogonal_init(self, {self.idm.head: 1.0, self.fdm.inject: 1.0, self.fdm.out: 0.01})
         self.generator = torch.Generator().manual_seed(seed)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model_cfg.latent_dim
 
     def _input_masks(self) -> str | None:
         return self.spec.mask_source if self.spec.mask_input else None
