@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from actors.evaluation import dataset_mean_action, episode_return, evaluate, stand_still
+from actors.evaluation import episode_return, evaluate
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.labels import LatentLabeller
-from learner.policy.train import FRAME_STACK, train_policy
+from learner.policy.pipeline import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
 from masklam.ray_runtime import ensure_ray
@@ -74,34 +74,27 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out)
     chunks = load_chunks(cfg.data)
-    task, preset = chunks[0].task, chunks[0].preset
-    action_dim = int(chunks[0].actions.shape[1])  # the recorded actions say it; no env needed
-    if cfg.method == "bc":
-        labeller, target_dim = None, action_dim
-    else:
+    labeller = None
+    if cfg.method != "bc":
         if cfg.lam_run is None:
             raise ValueError(f"method {cfg.method!r} labels with a trained LAM: set lam_run (a masklam train run)")
-        labeller = lam_labeller(cfg.lam_run, cfg.method, action_dim)
-        target_dim = labeller.latent_dim
-    console.print(f"[bold]policy[/] {cfg.method} on {task}/{preset}: {len(chunks)} chunks from {cfg.data}")
+        labeller = lam_labeller(cfg.lam_run, cfg.method, int(chunks[0].actions.shape[1]))
+    console.print(f"[bold]policy[/] {cfg.method} on {chunks[0].task}/{chunks[0].preset}: {len(chunks)} chunks "
+                  f"from {cfg.data}")
     started = ensure_ray(cfg.ray_address, 1)
     try:
         with ray_warnings_to(out / "rllib.log", console):
-            stats = train_policy(chunks, out, cfg.policy, labeller, target_dim, action_dim,
-                                 {"task": task, "preset": preset, "method": cfg.method}, log=console.print)
+            outcome = run_policy_chain(chunks, out, cfg.policy, cfg.method, labeller, log=console.print)
     finally:
         if started:
             import ray
 
             ray.shutdown()
-    p = cfg.policy
-    seeds = list(range(p.eval_seed, p.eval_seed + p.eval_episodes))
-    console.print(f"evaluating on {len(seeds)} episodes (seeds {seeds[0]}..{seeds[-1]})")
-    module, _ = load_policy(out / "policy.pt")
-    returns = evaluate(module.act, task, preset, seeds, chunks[0].frames.shape[1], FRAME_STACK, p.eval_max_steps)
-    results = {"method": cfg.method, "task": task, "preset": preset, "return": returns, "train": stats}
+    results = {"method": cfg.method, "task": outcome.task, "preset": outcome.preset, "return": outcome.returns,
+               "train": outcome.train}
     atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())
-    console.print(f"{cfg.method}: return {returns['mean']:.1f} +/- {returns['std']:.1f}  ->  {out / 'results.json'}")
+    r = outcome.returns
+    console.print(f"{cfg.method}: return {r['mean']:.1f} +/- {r['std']:.1f}  ->  {out / 'results.json'}")
     return results
 
 
@@ -144,12 +137,8 @@ def run_policy_comparison(data: str | Path, lam_run: str | Path, methods: list[s
                                 policy=dataclasses.replace(policy, decoder_transitions=labels),
                                 out=str(out / method))
         results[method] = run_policy_train(cfg, console)
-    first = next(iter(ShardReader(data)))  # task, preset and frame size; the chunks were read above
-    seeds = list(range(policy.eval_seed, policy.eval_seed + policy.eval_episodes))
-    size = first.frames.shape[1]
-    rnd = evaluate(None, first.task, first.preset, seeds, size, FRAME_STACK, policy.eval_max_steps)
-    still = evaluate(stand_still(dataset_mean_action(ShardReader(data))), first.task, first.preset, seeds, size,
-                     FRAME_STACK, policy.eval_max_steps)
+    floor = trivial_baselines(data, policy)
+    rnd, still, seeds = floor["random"], floor["stand_still"], floor["seeds"]
     console.print(f"random: return {rnd['mean']:.1f} +/- {rnd['std']:.1f}; stand-still (the dataset's mean action): "
                   f"{still['mean']:.1f} +/- {still['std']:.1f}")
     return {"methods": results, "random": rnd, "stand_still": still, "labels": labels, "seeds": seeds}

@@ -14,14 +14,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from actors.evaluation import dataset_mean_action, evaluate, stand_still
 from actors.shards import ShardReader
-from learner.policy.train import FRAME_STACK
+from learner.policy.pipeline import trivial_baselines
 from masklam.config import TuneGridConfig, save_config, to_dict
 from masklam.ray_runtime import ensure_ray
 from masklam.report import load_expert_card
 from masklam.tune_report import write_tune_results
-from masklam.tune_trial import eval_seeds, run_trial
+from masklam.tune_trial import run_trial
 
 METRIC = "return_mean"
 
@@ -105,12 +104,9 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
 
 
 def _baselines(cfg: TuneGridConfig, task: str) -> dict:
-    first = next(iter(ShardReader(cfg.data[task])))
-    rnd = evaluate(None, task, first.preset, eval_seeds(cfg), int(first.frames.shape[1]), FRAME_STACK,
-                   cfg.policy.eval_max_steps)
-    still = evaluate(stand_still(dataset_mean_action(ShardReader(cfg.data[task]))), task, first.preset,
-                     eval_seeds(cfg), int(first.frames.shape[1]), FRAME_STACK, cfg.policy.eval_max_steps)
+    floor = trivial_baselines(cfg.data[task], cfg.policy)
     card = load_expert_card(task)
     expert = None if card is None else {"mean": card["return_mean"], "std": card["return_std"],
                                         "episodes": card.get("eval_episodes"), "env_steps": card.get("env_steps")}
-    return {"preset": first.preset, "random": rnd, "stand_still": still, "expert": expert}
+    return {"preset": floor["preset"], "random": floor["random"], "stand_still": floor["stand_still"],
+            "expert": expert}

@@ -11,23 +11,16 @@ import dataclasses
 import json
 from pathlib import Path
 
-from actors.evaluation import evaluate
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.online import OnlineLAMLearner
-from learner.policy.checkpoint import load_policy
 from learner.policy.labels import LatentLabeller
-from learner.policy.train import FRAME_STACK, train_policy
+from learner.policy.pipeline import run_policy_chain
 from masklam.config import TuneGridConfig, from_dict
 from learner.heldout import heldout_probe
 
 
 def trial_key(task: str, method: str, seed: int, budget: int) -> str:
     return f"{task}-{method}-s{seed}-n{budget}"
-
-
-def eval_seeds(grid: TuneGridConfig) -> list[int]:
-    p = grid.policy
-    return list(range(p.eval_seed, p.eval_seed + p.eval_episodes))
 
 
 def run_trial(params: dict) -> dict:
@@ -50,7 +43,7 @@ def run_trial_stages(params: dict) -> dict:
     chunks = list(ShardReader(grid.data[task]))
     action_dim = int(chunks[0].actions.shape[1])
     metrics: dict = {"task": task, "method": method, "seed": seed, "label_budget": budget}
-    labeller, target_dim = None, action_dim
+    labeller = None
     if method != "bc":
         lam_cfg = dataclasses.replace(grid.lam, methods=[method], seed=seed, device="auto",
                                       total_updates=grid.lam.total_updates or grid.lam_updates)
@@ -61,16 +54,13 @@ def run_trial_stages(params: dict) -> dict:
                        probe_nmse_random_init=probe["probe_nmse_random_init"][method],
                        state_probe_nmse=probe["state_probe_nmse"], probe_episodes=probe["probe_episodes"])
         labeller = LatentLabeller(lam_cfg, state, method, action_dim)
-        target_dim = labeller.latent_dim
     policy_cfg = dataclasses.replace(grid.policy, seed=seed, decoder_transitions=budget)
-    stats = train_policy(chunks, work / "policy", policy_cfg, labeller, target_dim, action_dim,
-                         {"task": task, "preset": chunks[0].preset, "method": method, "seed": seed})
-    module, _ = load_policy(work / "policy" / "policy.pt")
-    returns = evaluate(module.act, task, chunks[0].preset, eval_seeds(grid), int(chunks[0].frames.shape[1]),
-                       FRAME_STACK, grid.policy.eval_max_steps)
-    metrics.update(return_mean=returns["mean"], return_std=returns["std"], returns=returns["returns"],
-                   bc_loss_last=stats["bc_loss_last"], decoder_mse_val=stats.get("decoder_mse_val"),
-                   policy_checkpoint=str(work / "policy" / "policy.pt"))
+    outcome = run_policy_chain(chunks, work / "policy", policy_cfg, method, labeller)
+    returns, stats = outcome.returns, outcome.train
+    metrics.update(return_mean=returns["mean"], return_std=returns["std"], return_ci90=returns["ci90"],
+                   returns=returns["returns"], bc_loss_last=stats["bc_loss_last"],
+                   bc_heldout_nmse=stats.get("bc_heldout_nmse"), decoder_nmse_val=stats.get("decoder_nmse_val"),
+                   policy_checkpoint=outcome.checkpoint)
     atomic_write_bytes(done, json.dumps(metrics, indent=1).encode())
     return metrics
 

@@ -35,6 +35,9 @@ class LAMModelConfig:
             raise ValueError(f"size {self.size} must be divisible by 2**{len(self.channels)}")
 
 
+AUGMENT_MODES = ("independent", "shared", "none")
+
+
 @dataclass
 class LAOMConfig:
     """LAOM and LAOM-Labels (DESIGN.md section 5). Defaults are the CPU size; the paper's (LAOM's) values are noted
@@ -52,6 +55,14 @@ class LAOMConfig:
     """Labelled rows per step as a fraction of the batch (LAOM: 128 of 512)."""
     max_k: int = 10
     """IDM offset k ~ U{1..max_k} per sample (LAOM: 10)."""
+    augment: str = "independent"
+    """'independent' (LAOM: every stack gets its own random augmentation, so the IDM must see through them),
+    'shared' (one random warp per sample, applied alike to X_t, X_{t+k} and the target stack: the motion
+    between them survives), or 'none'."""
+
+    def __post_init__(self):
+        if self.augment not in AUGMENT_MODES:
+            raise ValueError(f"laom.augment must be one of {AUGMENT_MODES}, got {self.augment!r}")
 
     @classmethod
     def paper(cls) -> "LAOMConfig":

@@ -3,7 +3,8 @@
 A shared encoder e embeds 3-frame stacks (flattened IMPALA features, as LAOM); the IDM is an MLP on
 [e(X_t), e(X_{t+k})] with k ~ U{1..10} per sample (multi-step IDM); the FDM maps [stopgrad e(X_t), z] to the
 embedding of X_{t+1} under an EMA target encoder e' (tau 0.001). Every image gets its own random choice of
-augmentations (none, shift, rotation, perspective and their compositions). LAOM-Labels adds
+augmentations (none, shift, rotation, perspective and their compositions); `LAOMConfig.augment` can instead
+share one warp across a sample's stacks, or switch augmentation off. LAOM-Labels adds
 lambda * MSE(W z, a_t) on up to `label_fraction` of the batch's labelled rows (LAOM: lambda 0.001, 128 of 512).
 """
 
@@ -72,13 +73,13 @@ class LatentPredictionLAM(LAMMethod):
     def step(self, b: TorchBlocks) -> MethodStep:
         t, n = T_INDEX, b.batch_size
         k = sample_offsets(n, min(self.max_k, b.length - 1 - t), self.generator, b.frames.device)
-        aug = lambda x: random_augment(x, generator=self.generator)  # noqa: E731
-        x_tk = b.stack_ending_at(t + k, self.model_cfg.frame_stack, None)
+        x_t, x_tk, x_next = self._augmented(self._stack(b, t), b.stack_ending_at(t + k, self.model_cfg.frame_stack,
+                                                                                None), self._stack(b, t + 1))
         # one encoder pass over both stacks
-        e_t, e_tk = self.encoder(torch.cat([aug(self._stack(b, t)), aug(x_tk)])).split(n)
+        e_t, e_tk = self.encoder(torch.cat([x_t, x_tk])).split(n)
         z = self.idm(torch.cat([e_t, e_tk], dim=1))
         with torch.no_grad():
-            target = self.target_encoder(aug(self._stack(b, t + 1)))
+            target = self.target_encoder(x_next)
         pred = self.fdm(torch.cat([e_t.detach(), z], dim=1))
         loss = F.mse_loss(pred.float(), target.float())
         info = {"latent_mse": loss.item()}
@@ -91,6 +92,16 @@ class LatentPredictionLAM(LAMMethod):
         info["loss"] = loss.item()
         rows = k == 1  # the online probe reads the k = 1 rows: no second IDM pass
         return MethodStep(loss, z[rows], rows, k, info)
+
+    def _augmented(self, *stacks: torch.Tensor) -> list[torch.Tensor]:
+        mode = self.cfg.augment
+        if mode == "none":
+            return list(stacks)
+        if mode == "independent":
+            return [random_augment(x, generator=self.generator) for x in stacks]
+        # shared: one warp per sample over all its stacks (channels side by side), so frame-to-frame motion stays
+        c = stacks[0].shape[1]
+        return list(random_augment(torch.cat(stacks, dim=1), generator=self.generator).split(c, dim=1))
 
     @torch.no_grad()
     def after_step(self) -> None:

@@ -58,3 +58,7 @@ class LatentPolicyConfig:
     """BC learner device: auto (the GPU when this process sees one), cpu or cuda."""
     keep_labels: bool = False
     """Keep the labelled parquet dataset after BC (it holds one 3-frame stack per transition: ~37 KB at 64 px)."""
+
+    def eval_seeds(self) -> list[int]:
+        """The evaluation env seeds, the same for every method, baseline and trial."""
+        return list(range(self.eval_seed, self.eval_seed + self.eval_episodes))
