@@ -81,6 +81,25 @@ def test_laom_labels_weight_and_batch_follow_laom():
     assert (LAOMConfig.paper().latent_dim, LAOMConfig.paper().hidden) == (8192, 1024)
 
 
+@pytest.mark.parametrize("mode", ["independent", "shared", "none"])
+def test_laom_augmentation_modes(mode):
+    m = build_method("laom", MODEL, 3, laom=LAOMConfig(latent_dim=16, hidden=16, augment=mode))
+    x = torch.rand(16, 9, 16, 16)
+    a, b, c = m._augmented(x, x.clone(), x.clone())
+    if mode == "none":
+        assert torch.equal(a, x) and torch.equal(b, x)
+    elif mode == "shared":  # one warp per sample: equal stacks stay equal, so the motion between them survives
+        assert not torch.equal(a, x)
+        assert torch.equal(a, b) and torch.equal(a, c)
+    else:  # LAOM: every stack its own augmentation
+        assert not torch.equal(a, b)
+
+
+def test_laom_augmentation_mode_is_validated():
+    with pytest.raises(ValueError, match="laom.augment"):
+        LAOMConfig(augment="sometimes")
+
+
 @pytest.mark.parametrize("methods,frames", [(["lapo"], 4), (["lapo", "masklam_k1"], 4), (["masklam"], 12),
                                             (["lapo", "laom"], 13)])
 def test_only_the_frames_a_method_reads_are_converted(monkeypatch, methods, frames):
