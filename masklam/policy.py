@@ -21,7 +21,7 @@ from learner.policy.labels import LatentLabeller
 from learner.policy.pipeline import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
-from masklam.ray_runtime import ensure_ray
+from masklam.ray_runtime import ensure_ray, worker_logs_dir
 
 
 def load_chunks(data: str | Path) -> list:
@@ -53,8 +53,9 @@ def ray_warnings_to(path: Path, console: Console):
     saved = []
     for name in names:
         lg = logging.getLogger(name)
-        saved.append((lg, lg.propagate))
-        lg.addHandler(handler)
+        # RLlib gives "ray.rllib" its own stderr handler at import: swap the handlers, not just add ours
+        saved.append((lg, lg.propagate, list(lg.handlers)))
+        lg.handlers = [handler]
         lg.propagate = False
     console.print(f"RLlib / Ray Data internal warnings: {path}")
     logging.captureWarnings(True)  # Python warnings (Ray Data's DataContext ones) into the same file
@@ -62,8 +63,8 @@ def ray_warnings_to(path: Path, console: Console):
         yield
     finally:
         logging.captureWarnings(False)
-        for lg, propagate in saved:
-            lg.removeHandler(handler)
+        for lg, propagate, handlers in saved:
+            lg.handlers = handlers
             lg.propagate = propagate
         handler.close()
 
@@ -81,7 +82,9 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
         labeller = lam_labeller(cfg.lam_run, cfg.method, int(chunks[0].actions.shape[1]))
     console.print(f"[bold]policy[/] {cfg.method} on {chunks[0].task}/{chunks[0].preset}: {len(chunks)} chunks "
                   f"from {cfg.data}")
-    started = ensure_ray(cfg.ray_address, 1)
+    started = ensure_ray(cfg.ray_address, 1, log_to_driver=False)
+    if started:
+        console.print(f"Ray worker output (Ray Data / RLlib workers): {worker_logs_dir()}")
     try:
         with ray_warnings_to(out / "rllib.log", console):
             outcome = run_policy_chain(chunks, out, cfg.policy, cfg.method, labeller, log=console.print)

@@ -11,8 +11,11 @@ import threading
 import ray
 
 
-def ensure_ray(address: str | None, min_cpus: float) -> bool:
+def ensure_ray(address: str | None, min_cpus: float, log_to_driver: bool = True) -> bool:
     """Join `address`, or start a local Ray with at least `min_cpus` logical CPUs. Returns True if started here.
+
+    `log_to_driver=False` keeps Ray workers' output (per-worker prefixed lines) off the terminal; it stays in the
+    session's log folder, `worker_logs_dir()`.
 
     Locally the CPU count is raised to what the actors reserve so a 2-core laptop can host the default fleet
     (rendering is cheap enough that one actor per logical CPU is the right density).
@@ -20,14 +23,14 @@ def ensure_ray(address: str | None, min_cpus: float) -> bool:
     if ray.is_initialized():
         return False
     before = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
-    _init(address, min_cpus)
+    _init(address, min_cpus, log_to_driver)
     if callable(before):  # ray.init installs its own SIGTERM handler (log and exit): keep the CLI's clean stop
         signal.signal(signal.SIGTERM, before)
     return True
 
 
-def _init(address: str | None, min_cpus: float) -> None:
-    kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=True)
+def _init(address: str | None, min_cpus: float, log_to_driver: bool) -> None:
+    kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=log_to_driver)
     if address:
         ray.init(address=address, **kwargs)
     else:
@@ -35,6 +38,14 @@ def _init(address: str | None, min_cpus: float) -> None:
         # address="local": always a fresh local instance, never a cluster a stale /tmp/ray/ray_current_cluster names
         ray.init(address="local", num_cpus=max(int(min_cpus + 0.999), os.cpu_count() or 1),
                  _node_ip_address="127.0.0.1", **kwargs)
+
+
+def worker_logs_dir() -> str | None:
+    """Where this Ray session keeps its workers' stdout/stderr (None if Ray is not running here)."""
+    from ray._private import worker  # no public accessor in Ray 2.60
+
+    node = getattr(worker, "_global_node", None)
+    return node.get_logs_dir_path() if node is not None else None
 
 
 def enable_local_token_auth() -> None:

@@ -17,6 +17,9 @@ class PolicyModelConfig:
     """Encoder feature size, the input of the latent head and of the decoder."""
     decoder_hidden: list[int] = field(default_factory=lambda: [256, 256])
     """Hidden layers of the latent-to-real action decoder MLP (DESIGN.md section 6: [256, 256])."""
+    shift_px: float = 0.0
+    """Training-time random shift of each observation by up to this many pixels (DrQ-style augmentation, the
+    same shift for the 3 frames of a stack); 0 turns it off. Evaluation and labelling never shift."""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.torch.torch_rl_module import TorchRLModule
 from torch import nn
 
+from learner.lam.augment import random_homography_warp
 from learner.lam.impala import ImpalaEncoder
 
 LOG_STD_RANGE = (-5.0, 2.0)  # keeps the BC negative log-likelihood finite on near-constant targets
@@ -24,7 +25,7 @@ LOG_STD_RANGE = (-5.0, 2.0)  # keeps the BC negative log-likelihood finite on ne
 def default_model_config() -> dict:
     """The `model_config` keys the module reads (a plain dict: RLlib passes it through RLModuleSpec)."""
     return {"channels": [8, 16, 16], "blocks": 1, "frame_stack": 3, "size": 64, "feature_dim": 256,
-            "decoder_hidden": [256, 256], "real_action_dim": 0}
+            "decoder_hidden": [256, 256], "real_action_dim": 0, "shift_px": 0.0}
 
 
 def preprocess(obs: torch.Tensor) -> torch.Tensor:
@@ -58,7 +59,17 @@ class PixelPolicyRLModule(TorchRLModule):
         return self.features(self.encoder(preprocess(obs)))
 
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
-        mean = self.pi(self.encode(batch[Columns.OBS]))
+        return self._outputs(self.encode(batch[Columns.OBS]))
+
+    def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        x = preprocess(batch[Columns.OBS])
+        shift = float(self.model_config.get("shift_px", 0.0)) if self.model_config else 0.0
+        if shift > 0:  # one random translation per stack: BC on ~20k frames overfits without it
+            x = random_homography_warp(x, shift=2.0 * shift / x.shape[-1], rotate_deg=0.0, perspective=0.0)
+        return self._outputs(self.features(self.encoder(x)))
+
+    def _outputs(self, feats: torch.Tensor) -> dict[str, Any]:
+        mean = self.pi(feats)
         log_std = self.log_std.clamp(*LOG_STD_RANGE).expand_as(mean)
         return {Columns.ACTION_DIST_INPUTS: torch.cat([mean, log_std], dim=-1)}
 

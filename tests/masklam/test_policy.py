@@ -97,3 +97,26 @@ out: {tmp_path / "tune"}
     again = json.loads((exp / "results.json").read_text())
     assert {(t["method"], t["return_mean"]) for t in again["trials"]} == \
         {(t["method"], t["return_mean"]) for t in summary["trials"]}
+
+
+def test_rllib_warnings_go_to_the_run_log_not_the_terminal(tmp_path):
+    import io
+    import logging
+
+    from rich.console import Console
+
+    from masklam.policy import ray_warnings_to
+
+    terminal = io.StringIO()
+    rllib = logging.getLogger("ray.rllib")
+    own = logging.StreamHandler(terminal)  # RLlib attaches a stderr handler like this one at import
+    rllib.addHandler(own)
+    try:
+        with ray_warnings_to(tmp_path / "rllib.log", Console(file=io.StringIO())):
+            logging.getLogger("ray.rllib.algorithms.algorithm_config").warning("You are running BC on the new API")
+        assert "new API" in (tmp_path / "rllib.log").read_text()
+        assert terminal.getvalue() == ""
+        logging.getLogger("ray.rllib").warning("after the run")  # handlers are restored afterwards
+        assert "after the run" in terminal.getvalue()
+    finally:
+        rllib.removeHandler(own)

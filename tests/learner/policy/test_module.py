@@ -25,6 +25,19 @@ def test_forward_gives_gaussian_inputs_and_act_uses_the_decoder():
     assert module(real_action_dim=0).act(obs[0]).shape == (4,)
 
 
+def test_training_shift_augments_only_the_training_forward():
+    obs = {"obs": torch.from_numpy(np.random.default_rng(0).integers(0, 255, (5, 16, 16, 9), dtype=np.uint8))}
+    plain = module()
+    torch.testing.assert_close(plain.forward_train(obs)["action_dist_inputs"],
+                               plain.forward_inference(obs)["action_dist_inputs"])
+    torch.manual_seed(0)
+    shifted = PixelPolicyRLModule(observation_space=observation_space(16, 3), action_space=target_space(4),
+                                  model_config={**SMALL, "real_action_dim": 2, "shift_px": 2.0})
+    train_out = shifted.forward_train(obs)["action_dist_inputs"]
+    assert not torch.allclose(train_out, shifted.forward_inference(obs)["action_dist_inputs"])
+    assert not torch.allclose(train_out, shifted.forward_train(obs)["action_dist_inputs"])  # a new shift each call
+
+
 def test_wrong_channel_count_is_refused():
     with pytest.raises(ValueError, match="expected 3 \\* frame_stack"):
         PixelPolicyRLModule(observation_space=observation_space(16, 2), action_space=target_space(4),
