@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import ray
 from rich.console import Console
 
 from actors.fleet import ActorFleet, FleetProgress
@@ -16,7 +15,7 @@ from actors.shards import ShardReader, atomic_write_bytes
 from actors.sinks import ShardSink
 from masklam.config import CollectConfig, save_config
 from masklam.progress import stage_progress
-from masklam.ray_runtime import ensure_ray, require_resources
+from masklam.ray_runtime import ray_session, require_resources
 from masklam.segservice import fleet_segmentation
 
 
@@ -31,17 +30,9 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
         return _collect(cfg, out, console)
 
 
-def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
-    started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor)
-    try:
-        require_resources("masklam collect", cfg.actors * cfg.actor.cpus_per_actor, 0.0,
-                          {k: v * cfg.actors for k, v in cfg.actor.resources.items()})
-    except RuntimeError:
-        if started:
-            ray.shutdown()
-        raise
+def _run_fleet(cfg: CollectConfig, out: Path, console: Console, wall: float) -> FleetProgress:
+    """Run the actors to `cfg.steps`; on Ctrl-C / SIGTERM commit what they hold and write the summary first."""
     sink_factory = functools.partial(ShardSink, str(out), chunks_per_shard=cfg.actor.chunks_per_shard)
-    wall = time.perf_counter()
     fleet = None
     try:
         console.print(f"[bold]collect[/] {cfg.env.task}/{cfg.env.preset}: {cfg.actors} actors x "
@@ -67,9 +58,15 @@ def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
                 progress = fleet.progress
             _write_summary(cfg, out, progress, wall, interrupted=True)
         raise
-    finally:
-        if started:
-            ray.shutdown()
+    return progress
+
+
+def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
+    with ray_session(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor):
+        require_resources("masklam collect", cfg.actors * cfg.actor.cpus_per_actor, 0.0,
+                          {k: v * cfg.actors for k, v in cfg.actor.resources.items()})
+        wall = time.perf_counter()
+        progress = _run_fleet(cfg, out, console, wall)
     summary = _write_summary(cfg, out, progress, wall, interrupted=False)
     if summary["mask_iou"] is not None:
         console.print(f"served masks vs simulator masks: IoU {summary['mask_iou']:.3f}")

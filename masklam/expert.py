@@ -15,7 +15,7 @@ from learner.expert.algorithms import ALGORITHM_LABELS
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
 from learner.expert.evaluate import action_bounds, evaluate_returns
 from masklam.config import save_config
-from masklam.ray_runtime import ensure_ray
+from masklam.ray_runtime import ray_session
 
 EVAL_SEED = 20_000  # card evaluation episodes use reset seeds EVAL_SEED, EVAL_SEED+1, ... (disjoint from training)
 
@@ -35,14 +35,8 @@ def run_expert_train(cfg: ExpertConfig) -> Path:
 
     check_resumable(cfg, run_dir)  # before save_config, so a refused run leaves the old run's config alone
     save_config(cfg, run_dir)
-    started = ensure_ray(None, 1)
-    try:
+    with ray_session(None, 1):
         state = train_expert(cfg, env_id)
-    finally:
-        if started:
-            import ray
-
-            ray.shutdown()
     # Ship the better of the best periodic snapshot and the final policy, judged on the card's own episodes.
     candidates = [p for p in (run_dir / "best.npz", run_dir / "final.npz") if p.is_file()]
     print(f"expert {cfg.task}: evaluating {len(candidates)} candidate(s) over {cfg.eval_episodes} episodes")

@@ -21,7 +21,7 @@ from learner.policy.labels import LatentLabeller
 from learner.policy.pipeline import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
-from masklam.ray_runtime import ensure_ray, worker_logs_dir
+from masklam.ray_runtime import ray_session, worker_logs_dir
 
 
 def load_chunks(data: str | Path) -> list:
@@ -82,17 +82,11 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
         labeller = lam_labeller(cfg.lam_run, cfg.method, int(chunks[0].actions.shape[1]))
     console.print(f"[bold]policy[/] {cfg.method} on {chunks[0].task}/{chunks[0].preset}: {len(chunks)} chunks "
                   f"from {cfg.data}")
-    started = ensure_ray(cfg.ray_address, 1, log_to_driver=False)
-    if started:
-        console.print(f"Ray worker output (Ray Data / RLlib workers): {worker_logs_dir()}")
-    try:
+    with ray_session(cfg.ray_address, 1, log_to_driver=False) as started:
+        if started:
+            console.print(f"Ray worker output (Ray Data / RLlib workers): {worker_logs_dir()}")
         with ray_warnings_to(out / "rllib.log", console):
             outcome = run_policy_chain(chunks, out, cfg.policy, cfg.method, labeller, log=console.print)
-    finally:
-        if started:
-            import ray
-
-            ray.shutdown()
     results = {"method": cfg.method, "task": outcome.task, "preset": outcome.preset, "return": outcome.returns,
                "train": outcome.train}
     atomic_write_bytes(out / "results.json", json.dumps(results, indent=1).encode())

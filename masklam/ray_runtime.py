@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -27,6 +28,18 @@ def ensure_ray(address: str | None, min_cpus: float, log_to_driver: bool = True)
     if callable(before):  # ray.init installs its own SIGTERM handler (log and exit): keep the CLI's clean stop
         signal.signal(signal.SIGTERM, before)
     return True
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None, min_cpus: float, log_to_driver: bool = True):
+    """Ray for the length of one command: joined (left running) or started here (shut down on exit, errors and
+    Ctrl-C included). Yields True if started here. Every command that needs Ray enters it this way."""
+    started = ensure_ray(address, min_cpus, log_to_driver)
+    try:
+        yield started
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _init(address: str | None, min_cpus: float, log_to_driver: bool) -> None:

@@ -21,7 +21,7 @@ from learner.segmenter.data import load_frames
 from learner.segmenter.train import export_onnx, mask_iou, predict_masks, train_unet
 from masklam.config import SegmenterConfig, save_config, to_dict
 from masklam.progress import stage_progress
-from masklam.ray_runtime import ensure_ray
+from masklam.ray_runtime import ray_session
 
 
 @ray.remote(num_cpus=1)
@@ -59,8 +59,7 @@ def generate_data(cfg: SegmenterConfig, console: Console) -> None:
     if not jobs:
         console.print("segmenter data: reusing complete datasets in", cfg.work_dir)
         return
-    started = ensure_ray(cfg.ray_address, 1)
-    try:
+    with ray_session(cfg.ray_address, 1):
         for _, _, d, _, _ in jobs:  # an incomplete dataset is regenerated from scratch
             if d.exists():
                 import shutil
@@ -73,9 +72,6 @@ def generate_data(cfg: SegmenterConfig, console: Console) -> None:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
                 bar.advance(task, ray.get(done[0]))
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def run_segmenter_train(cfg: SegmenterConfig, console: Console | None = None) -> dict:

@@ -29,7 +29,7 @@ from learner.heldout import heldout_probe
 from learner.lam.methods import uses_served_masks
 from masklam.heldout import heldout_chunks
 from masklam.progress import stage_progress
-from masklam.ray_runtime import ensure_ray, require_resources
+from masklam.ray_runtime import ray_session, require_resources
 from masklam.results import write_results
 from masklam.segservice import fleet_segmentation
 
@@ -58,8 +58,7 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     # offline runs still need the service when a method reads served masks: the held-out probe set is recorded now
     needs_service = not cfg.offline_data or any(uses_served_masks(m) for m in cfg.learner.methods)
     with fleet_segmentation(cfg, out, console) if needs_service else _no_segmentation(cfg):
-        started = ensure_ray(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus)
-        try:
+        with ray_session(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus):
             n_actors = 0 if cfg.offline_data else cfg.actors
             require_resources("masklam train", n_actors * cfg.actor.cpus_per_actor + cfg.learner_cpus,
                               cfg.learner_gpus, {k: v * n_actors for k, v in cfg.actor.resources.items()})
@@ -67,9 +66,6 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
             state, train_stats = _train(cfg, out, console, action_dim)
             console.print("[bold]frozen probe[/] on held-out episodes (test-split backgrounds, unseen seeds)")
             probes = _heldout_probe(cfg, state, action_dim)
-        finally:
-            if started:
-                ray.shutdown()
     results = {"task": cfg.env.task, "preset": cfg.env.preset, "seed": cfg.env.seed, "methods": cfg.learner.methods,
                **probes, "updates": train_stats["updates"], "train_seconds": train_stats["seconds"],
                "learner_ups": train_stats["ups"], "chunks_streamed": train_stats["chunks_in"],

@@ -17,7 +17,7 @@ from rich.console import Console
 from actors.shards import ShardReader
 from learner.policy.pipeline import trivial_baselines
 from masklam.config import TuneGridConfig, save_config, to_dict
-from masklam.ray_runtime import ensure_ray
+from masklam.ray_runtime import ray_session
 from masklam.report import load_expert_card
 from masklam.tune_report import write_tune_results
 from masklam.tune_trial import run_trial
@@ -57,8 +57,7 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
     exp_dir = (Path(cfg.out) / cfg.name).resolve()
     exp_dir.mkdir(parents=True, exist_ok=True)
     save_config(cfg, exp_dir, "grid.yaml")
-    started = ensure_ray(cfg.ray_address, max(1, int(cfg.cpus_per_trial)))
-    try:
+    with ray_session(cfg.ray_address, max(1, int(cfg.cpus_per_trial))):
         concurrent = max_concurrent_trials(cfg)
         console.print(f"[bold]tune[/] at most {concurrent} trial(s) at once ({cfg.cpus_per_trial} CPU each, "
                       f"{cfg.data_cpus} CPU kept for Ray Data)")
@@ -88,11 +87,6 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
         tune_seconds = time.perf_counter() - t0
         console.print("baselines: random policy and the shipped expert")
         baselines = {task: _baselines(cfg, task) for task in cfg.data}
-    finally:
-        if started:
-            import ray
-
-            ray.shutdown()
     if errors:
         console.print(f"[red]{len(errors)} trial(s) failed[/]; first error: {errors[0]}")
     if not trials:
