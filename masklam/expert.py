@@ -31,7 +31,8 @@ def evaluate_npz(path: str | Path, env_id: str, episodes: int, seed: int = EVAL_
 def run_expert_train(cfg: ExpertConfig) -> Path:
     env_id = get_task(cfg.task).env_id
     run_dir = Path(cfg.out) / cfg.task
-    from learner.expert.train import check_resumable, hardware, train_expert
+    from learner.expert.train import check_resumable, train_expert
+    from learner.device import hardware
 
     check_resumable(cfg, run_dir)  # before save_config, so a refused run leaves the old run's config alone
     save_config(cfg, run_dir)

@@ -10,7 +10,6 @@ resumes LAM training from its last checkpoint and only redoes what was cut.
 from __future__ import annotations
 
 import json
-import platform
 import shutil
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from rich.console import Console
 
 from actors.shards import atomic_write_bytes
 from masklam.collect import run_collect
+from learner.device import hardware
 from masklam.config import QuickstartConfig, load_config, save_config
 from masklam.policy import run_policy_comparison
 from masklam.preview import run_preview
@@ -128,12 +128,12 @@ def _run_stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
             cfg.collect.out, cfg.train.out, cfg.policy_methods, cfg.policy, cfg.policy_labels, run_dir / "policy",
             console))
     seconds = clock.seconds
-    hardware = results.get("hardware") or platform.machine()
-    report = {"run_dir": str(run_dir), "hardware": hardware, "stage_seconds": seconds,
+    hardware_line = results.get("hardware") or hardware()
+    report = {"run_dir": str(run_dir), "hardware": hardware_line, "stage_seconds": seconds,
               "preview_png": str(png), "preview_gif": str(gif), "collect": summary, "train": results,
               "policies": policies}
     atomic_write_bytes(run_dir / "summary.json", json.dumps(report, indent=1).encode())
-    write_report(run_dir, hardware, summary, results, seconds, load_expert_card(cfg.collect.env.task),
+    write_report(run_dir, hardware_line, summary, results, seconds, load_expert_card(cfg.collect.env.task),
                              policies)
     console.rule("done")
     iou = "n/a" if summary["mask_iou"] is None else f"{summary['mask_iou']:.3f}"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from actors.config import ActorConfig, EnvConfig, PolicyConfig
 from actors.shards import ShardReader, atomic_write_bytes
 from actors.sinks import ShardSink
 from actors.worker import ActorWorker
+from learner.device import hardware
 from learner.segmenter.data import load_frames
 from learner.segmenter.train import export_onnx, mask_iou, predict_masks, train_unet
 from masklam.config import SegmenterConfig, save_config, to_dict
@@ -118,7 +117,7 @@ def run_segmenter_train(cfg: SegmenterConfig, console: Console | None = None) ->
                      "backgrounds": "procedural, test split (disjoint seeds)"},
         "train": to_dict(cfg.train), "train_seconds": round(train_s, 1),
         "mask_iou": iou, "mask_iou_per_preset": per_env,
-        "hardware": f"{platform.machine()}, {os.cpu_count()} CPUs, torch CPU",
+        "hardware": hardware(),
         "wall_seconds": round(time.perf_counter() - wall, 1),
         "created": time.strftime("%Y-%m-%d"),
     }

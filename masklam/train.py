@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import platform
 import threading
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from actors.fleet import ActorFleet, stop_streaming
 from actors.shards import ShardReader
 from actors.sinks import QueueSink
 from learner.online import OnlineLAMLearner
+from learner.device import hardware
 from masklam.config import TrainConfig, save_config, to_dict
 from learner.heldout import heldout_probe
 from learner.lam.methods import uses_served_masks
@@ -71,7 +71,7 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
                "learner_ups": train_stats["ups"], "chunks_streamed": train_stats["chunks_in"],
                "batch_size": cfg.learner.batch_size, "model": to_dict(cfg.learner.model),
                "heldout": to_dict(cfg.heldout), "mode": "offline" if cfg.offline_data else "online",
-               "hardware": _hardware(), "wall_seconds": time.perf_counter() - wall}
+               "hardware": hardware(), "wall_seconds": time.perf_counter() - wall}
     write_results(results, out, console)
     return results
 
@@ -187,7 +187,7 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
     results.pop("probe_ratio", None)
     results.update(task=cfg.env.task, preset=cfg.env.preset, seed=cfg.env.seed, methods=cfg.learner.methods,
                    **probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
-                   hardware=results.get("hardware", _hardware()))
+                   hardware=results.get("hardware", hardware()))
     for k, v in (("train_seconds", 0.0), ("learner_ups", 0.0), ("chunks_streamed", 0), ("wall_seconds", 0.0),
                  ("mode", "online"), ("batch_size", cfg.learner.batch_size),
                  ("model", to_dict(cfg.learner.model))):
@@ -196,8 +196,3 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
     return results
 
 
-def _hardware() -> str:
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, {gpu}"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import platform
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import numpy as np
 from rich.console import Console
 
 from actors.shards import atomic_write_bytes
+from learner.device import hardware
 from masklam.config import TuneGridConfig, to_dict
 
 COLUMNS = ["task", "method", "label_budget", "seeds", "probe_nmse", "probe_nmse_std", "return", "return_std",
@@ -147,12 +146,8 @@ def plot(rows: list[dict], path: Path) -> Path:
 
 def write_tune_results(trials: list[dict], baselines: dict, cfg: TuneGridConfig, exp_dir: Path,
                        tune_seconds: float, console: Console) -> dict:
-    import torch
-
-    hardware = (f"{platform.machine()}, {os.cpu_count()} CPUs, "
-                f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'}")
     rows, ratios = summarise(trials, baselines)
-    meta = {"hardware": hardware, "tune_seconds": tune_seconds}
+    meta = {"hardware": hardware(), "tune_seconds": tune_seconds}
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS)
     writer.writeheader()

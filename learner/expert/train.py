@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
 import shutil
 import time
 from pathlib import Path
@@ -122,9 +120,3 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
         writer.close()
         algo.stop()
     return state
-
-
-def hardware() -> str:
-    threads = torch.get_num_threads()
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{platform.machine()}, {os.cpu_count()} CPU cores ({threads} torch threads), {gpu}"
