@@ -18,7 +18,7 @@ from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.labels import LatentLabeller
-from learner.policy.pipeline import run_policy_chain, trivial_baselines
+from masklam.policy_chain import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
 from masklam.ray_runtime import ray_session, worker_logs_dir

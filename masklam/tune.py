@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from actors.shards import ShardReader
-from learner.policy.pipeline import trivial_baselines
+from masklam.policy_chain import trivial_baselines
 from masklam.config import TuneGridConfig, save_config, to_dict
 from masklam.ray_runtime import ray_session
 from masklam.report import load_expert_card

@@ -14,7 +14,7 @@ from pathlib import Path
 from actors.shards import ShardReader, atomic_write_bytes
 from learner.online import OnlineLAMLearner
 from learner.policy.labels import LatentLabeller
-from learner.policy.pipeline import run_policy_chain
+from masklam.policy_chain import run_policy_chain
 from masklam.config import TuneGridConfig, from_dict
 from learner.heldout import heldout_probe
 

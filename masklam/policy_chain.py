@@ -1,5 +1,7 @@
 """The policy chain of one method, written once: labels -> RLlib BC -> decoder -> evaluation (DESIGN.md 6).
 
+Orchestration, so it lives in the front door: training is learner/policy/, evaluation is actors/evaluation.py.
+
 `masklam policy train`, the quickstart (through it) and every Tune trial call `run_policy_chain`; none of them
 trains or evaluates a policy any other way. Every stage resumes: training skips what its run directory already
 holds (see train.py), and the evaluation is kept in `evaluation.json` once its episodes are done.
