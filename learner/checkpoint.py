@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 
 log = logging.getLogger("masklam.checkpoint")
 

@@ -11,7 +11,8 @@ import numpy as np
 from rich.console import Console
 
 from actors.fleet import ActorFleet, FleetProgress
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
+from common.files import atomic_write_bytes
 from actors.sinks import ShardSink
 from masklam.config import CollectConfig, save_config
 from masklam.progress import stage_progress

@@ -135,7 +135,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: dict[st
 
 def save_config(cfg: Any, directory: str | Path, name: str = "config.yaml") -> Path:
     """Write the resolved config as YAML next to a run's outputs."""
-    from actors.shards import atomic_write_bytes
+    from common.files import atomic_write_bytes
 
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)

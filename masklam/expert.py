@@ -10,7 +10,7 @@ import numpy as np
 
 from actors.envs.tasks import get_task
 from actors.policies import EXPERTS_DIR, MLPExpertPolicy
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 from learner.expert.algorithms import ALGORITHM_LABELS
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
 from learner.expert.evaluate import action_bounds, evaluate_returns

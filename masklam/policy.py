@@ -13,7 +13,8 @@ import numpy as np
 from rich.console import Console
 
 from actors.evaluation import episode_return, evaluate
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
+from common.files import atomic_write_bytes
 from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig

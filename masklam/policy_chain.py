@@ -18,7 +18,8 @@ from pathlib import Path
 
 from actors.chunks import Chunk
 from actors.evaluation import dataset_mean_action, evaluate, stand_still
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
+from common.files import atomic_write_bytes
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.dataset import Labeller

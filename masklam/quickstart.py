@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 from masklam.collect import run_collect
 from learner.device import hardware
 from masklam.config import QuickstartConfig, load_config, save_config

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
+from common.files import atomic_write_bytes
 from masklam.preview import outline, write_gif
 from masklam.tune_report import normalised
 

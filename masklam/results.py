@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 
 
 def _ci(results: dict, key: str, m: str) -> str:

@@ -12,7 +12,8 @@ import ray
 from rich.console import Console
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
+from common.files import atomic_write_bytes
 from actors.sinks import ShardSink
 from actors.worker import ActorWorker
 from learner.device import hardware

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 from learner.device import hardware
 from masklam.config import TuneGridConfig, to_dict
 

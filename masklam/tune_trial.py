@@ -11,7 +11,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from actors.shards import ShardReader, atomic_write_bytes
+from actors.shards import ShardReader
+from common.files import atomic_write_bytes
 from learner.online import OnlineLAMLearner
 from learner.policy.labels import LatentLabeller
 from masklam.policy_chain import run_policy_chain

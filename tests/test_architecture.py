@@ -1,4 +1,5 @@
-"""Dependencies point one way: masklam -> learner, actors, segserver -> protos (DESIGN.md section 2)."""
+"""Dependencies point one way: masklam -> learner, actors, segserver -> protos (DESIGN.md section 2); `common`
+(plumbing such as atomic writes) may be used by all and uses none."""
 
 import ast
 from pathlib import Path
@@ -6,13 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("masklam", "actors", "learner", "segserver", "protos")
+PACKAGES = ("masklam", "actors", "learner", "segserver", "protos", "common")
 ALLOWED = {
     "masklam": set(PACKAGES),
-    "learner": {"learner", "actors", "protos"},  # actors only for its data formats (chunks, shards)
-    "actors": {"actors", "protos"},
-    "segserver": {"segserver", "protos"},
+    "learner": {"learner", "actors", "protos", "common"},  # actors only for its data formats (chunks, shards)
+    "actors": {"actors", "protos", "common"},
+    "segserver": {"segserver", "protos", "common"},
     "protos": {"protos"},
+    "common": {"common"},
 }
 
 

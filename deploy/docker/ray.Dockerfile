@@ -17,6 +17,7 @@ WORKDIR /home/ray/masklam
 
 COPY --chown=1000:100 pyproject.toml README.md ./
 COPY --chown=1000:100 actors ./actors
+COPY --chown=1000:100 common ./common
 COPY --chown=1000:100 learner ./learner
 COPY --chown=1000:100 masklam ./masklam
 COPY --chown=1000:100 protos ./protos

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 
 def _linears(module: torch.nn.Module, allowed_activation: type) -> list[torch.nn.Linear]:
     for m in module.modules():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 from learner.policy.bc import observation_space, target_space
 from learner.policy.rl_module import PixelPolicyRLModule
 

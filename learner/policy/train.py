@@ -20,7 +20,7 @@ from ray.rllib.core import DEFAULT_MODULE_ID
 from torch.utils.tensorboard import SummaryWriter
 
 from actors.chunks import Chunk
-from actors.shards import atomic_write_bytes
+from common.files import atomic_write_bytes
 from learner.policy.bc import build_bc_config, observation_space, target_space
 from learner.policy.checkpoint import load_policy, save_policy
 from learner.policy.config import LatentPolicyConfig

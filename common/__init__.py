@@ -1,0 +1,1 @@
+"""common: plumbing every package may use and that imports none of them (atomic file writes)."""
