@@ -49,7 +49,8 @@ COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
         **_ENV_FLAGS,
         "out": ("out", str, "run directory holding checkpoints/"),
         "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off")},
-        "Re-score the frozen probe of a training run from its latest checkpoint (same config as train)."),
+        "Re-score the frozen probe of a training run (--out) from its latest checkpoint, with the run's saved "
+        "config (flags override it), e.g. after changing heldout.* settings."),
     "preview": (PreviewConfig, None, {
         **_ENV_FLAGS,
         "frames": ("frames", int, "frames to roll out"),
@@ -138,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SAVED_CONFIG_COMMANDS = {"probe"}
+"""Commands that act on an existing run directory (--out): its saved config.yaml is their base config."""
+
+
 def resolve(args: argparse.Namespace) -> Any:
     cls, default_file, _, _ = COMMANDS[args.command]
     overrides: dict[str, Any] = {}
@@ -147,12 +152,15 @@ def resolve(args: argparse.Namespace) -> Any:
     for attr, value in vars(args).items():
         if attr.startswith("flag__") and value is not None:
             overrides[attr[len("flag__"):]] = value
-    path = args.config
-    if path == default_file and default_file is not None:
-        from pathlib import Path
+    from pathlib import Path
 
-        if not Path(path).is_file():
-            path = None  # run from outside the repo: built-in defaults
+    path = args.config
+    if path == default_file and default_file is not None and not Path(path).is_file():
+        path = None  # run from outside the repo: built-in defaults
+    if args.command in SAVED_CONFIG_COMMANDS and path is None and "out" in overrides:
+        saved = Path(overrides["out"]) / "config.yaml"
+        if saved.is_file():  # the run directory's own config, with the flags laid over it
+            path = str(saved)
     return load_config(cls, path, overrides)
 
 

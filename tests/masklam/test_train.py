@@ -47,6 +47,12 @@ def test_offline_training_from_recorded_shards(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["mode"] == "offline" and results["updates"] == 6
     assert set(results["probe_nmse"]) == {"lapo", "masklam_gt"}
+    # `masklam probe` re-scores the latest checkpoint with the run's own config; flags laid over it
+    (out / "results.json").unlink()
+    assert main(["probe", "--out", str(out), "--set", "heldout.seed_offset=20000"]) == 0
+    again = json.loads((out / "results.json").read_text())
+    assert again["updates"] == 6 and set(again["probe_nmse"]) == {"lapo", "masklam_gt"}
+    assert again["heldout"]["seed_offset"] == 20000 and again["probe_set"]["env_seed"] != results["probe_set"]["env_seed"]
 
 
 def test_offline_training_with_served_masks_as_the_readme_shows(tmp_path):
