@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
+from actors.config import ActorConfig
 from actors.fleet import ActorFleet, FleetProgress
 from actors.shards import ShardReader
 from common.files import atomic_write_bytes
@@ -27,18 +28,18 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     appending = cfg.append and (out / "config.yaml").is_file()
     save_config(cfg, out, f"config.append-{time.strftime('%Y%m%d-%H%M%S')}.yaml" if appending else "config.yaml")
-    with fleet_segmentation(cfg, out, console):
-        return _collect(cfg, out, console)
+    with fleet_segmentation(cfg, out, console) as actor:
+        return _collect(cfg, actor, out, console)
 
 
-def _run_fleet(cfg: CollectConfig, out: Path, console: Console, wall: float) -> FleetProgress:
+def _run_fleet(cfg: CollectConfig, actor: ActorConfig, out: Path, console: Console, wall: float) -> FleetProgress:
     """Run the actors to `cfg.steps`; on Ctrl-C / SIGTERM commit what they hold and write the summary first."""
     sink_factory = functools.partial(ShardSink, str(out), chunks_per_shard=cfg.actor.chunks_per_shard)
     fleet = None
     try:
         console.print(f"[bold]collect[/] {cfg.env.task}/{cfg.env.preset}: {cfg.actors} actors x "
                       f"{cfg.actor.envs_per_actor} envs, {cfg.steps} steps -> {out}")
-        fleet = ActorFleet(cfg.env, cfg.policy, cfg.actor, cfg.actors, sink_factory)
+        fleet = ActorFleet(cfg.env, cfg.policy, actor, cfg.actors, sink_factory)
         with stage_progress(console) as bar:
             task = bar.add_task("collect", total=cfg.steps, stats="")
 
@@ -62,12 +63,12 @@ def _run_fleet(cfg: CollectConfig, out: Path, console: Console, wall: float) -> 
     return progress
 
 
-def _collect(cfg: CollectConfig, out: Path, console: Console) -> dict:
+def _collect(cfg: CollectConfig, actor: ActorConfig, out: Path, console: Console) -> dict:
     with ray_session(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor):
         require_resources("masklam collect", cfg.actors * cfg.actor.cpus_per_actor, 0.0,
                           {k: v * cfg.actors for k, v in cfg.actor.resources.items()})
         wall = time.perf_counter()
-        progress = _run_fleet(cfg, out, console, wall)
+        progress = _run_fleet(cfg, actor, out, console, wall)
     summary = _write_summary(cfg, out, progress, wall, interrupted=False)
     if summary["mask_iou"] is not None:
         console.print(f"served masks vs simulator masks: IoU {summary['mask_iou']:.3f}")

@@ -74,20 +74,20 @@ class LocalSegService:
 
 
 @contextlib.contextmanager
-def fleet_segmentation(cfg, out: Path, console):
-    """Point `cfg.actor.segmentation` at the service for the duration of a fleet run (`cfg`: a FleetConfig).
+def fleet_segmentation(cfg, out: Path, console, needed: bool = True):
+    """The actor config of a fleet run (`cfg`: a FleetConfig): `cfg.actor` with its segmentation client pointed
+    at the service for the duration of the run. `cfg` itself is never changed.
 
-    local: start the service on 127.0.0.1 (log in out/segserver.log); remote: use the configured client; off: none.
-    Yields the local service's ModelInfo (None otherwise).
+    local: start the service on 127.0.0.1 (log in out/segserver.log); remote: use the configured client; off (or
+    `needed` False): no masks are served.
     """
     seg = cfg.segmentation
-    if seg.mode == "local":
+    if needed and seg.mode == "local":
         service = LocalSegService(seg.server, Path(out) / "segserver.log")
         with service as address:
             info = service.model_info
             console.print(f"segmentation service on {address}: {info.provider}, model {info.model_version}")
-            cfg.actor.segmentation = dataclasses.replace(seg.client, address=address, token=seg.server.token)
-            yield info
+            yield dataclasses.replace(cfg.actor, segmentation=dataclasses.replace(seg.client, address=address,
+                                                                                  token=seg.server.token))
     else:
-        cfg.actor.segmentation = seg.client if seg.mode == "remote" else None
-        yield None
+        yield dataclasses.replace(cfg.actor, segmentation=seg.client if needed and seg.mode == "remote" else None)

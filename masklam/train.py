@@ -19,6 +19,7 @@ import ray
 from rich.console import Console
 from torch.utils.tensorboard import SummaryWriter
 
+from actors.config import ActorConfig
 from actors.fleet import ActorFleet, stop_streaming
 from actors.shards import ShardReader
 from actors.sinks import QueueSink
@@ -47,25 +48,20 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, out)
     wall = time.perf_counter()
-    if cfg.offline_data:
-        _env_from_dataset(cfg, console)
-    if not cfg.learner.total_updates:  # the cosine schedule spans the run's update budget
-        cfg.learner = dataclasses.replace(cfg.learner, total_updates=cfg.updates)
-    if cfg.offline_data and not cfg.learner.threads:  # no actors to feed: the learner gets every core
-        cfg.learner = dataclasses.replace(cfg.learner, threads=os.cpu_count() or 1)
+    cfg = _resolved(cfg, console)
+    save_config(cfg, out)  # as resolved, so `masklam probe --out` and resumes see what this run used
     # offline runs still need the service when a method reads served masks: the held-out probe set is recorded now
     needs_service = not cfg.offline_data or any(uses_served_masks(m) for m in cfg.learner.methods)
-    with fleet_segmentation(cfg, out, console) if needs_service else _no_segmentation(cfg):
+    with fleet_segmentation(cfg, out, console, needed=needs_service) as actor:
         with ray_session(cfg.ray_address, cfg.actors * cfg.actor.cpus_per_actor + cfg.learner_cpus):
             n_actors = 0 if cfg.offline_data else cfg.actors
             require_resources("masklam train", n_actors * cfg.actor.cpus_per_actor + cfg.learner_cpus,
                               cfg.learner_gpus, {k: v * n_actors for k, v in cfg.actor.resources.items()})
             action_dim = _action_dim(cfg)
-            state, train_stats = _train(cfg, out, console, action_dim)
+            state, train_stats = _train(cfg, actor, out, console, action_dim)
             console.print("[bold]frozen probe[/] on held-out episodes (test-split backgrounds, unseen seeds)")
-            probes = _heldout_probe(cfg, state, action_dim)
+            probes = _heldout_probe(cfg, actor, state, action_dim)
     results = {"task": cfg.env.task, "preset": cfg.env.preset, "seed": cfg.env.seed, "methods": cfg.learner.methods,
                **probes, "updates": train_stats["updates"], "train_seconds": train_stats["seconds"],
                "learner_ups": train_stats["ups"], "chunks_streamed": train_stats["chunks_in"],
@@ -76,29 +72,27 @@ def run_train(cfg: TrainConfig, console: Console | None = None) -> dict:
     return results
 
 
-def _env_from_dataset(cfg: TrainConfig, console: Console) -> None:
-    """Offline: the held-out probe set must come from the dataset's task, preset and frame size."""
-    first = next(iter(ShardReader(cfg.offline_data)), None)
-    if first is None:
-        raise ValueError(f"offline dataset {cfg.offline_data} holds no chunks")
-    size = int(first.frames.shape[1])
-    if (first.task, first.preset, size) != (cfg.env.task, cfg.env.preset, cfg.env.size):
-        console.print(f"offline dataset is {first.task}/{first.preset} at {size} px: the held-out probe set follows it")
-        cfg.env = dataclasses.replace(cfg.env, task=first.task, preset=first.preset, size=size)
+def _resolved(cfg: TrainConfig, console: Console) -> TrainConfig:
+    """The config this run uses: an offline run's env is the dataset's (the held-out probe set must match its task,
+    preset and frame size) and its learner gets every core; the cosine schedule spans the run's update budget."""
+    env, learner = cfg.env, cfg.learner
+    if cfg.offline_data:
+        first = next(iter(ShardReader(cfg.offline_data)), None)
+        if first is None:
+            raise ValueError(f"offline dataset {cfg.offline_data} holds no chunks")
+        size = int(first.frames.shape[1])
+        if (first.task, first.preset, size) != (env.task, env.preset, env.size):
+            console.print(f"offline dataset is {first.task}/{first.preset} at {size} px: the held-out probe set "
+                          f"follows it")
+            env = dataclasses.replace(env, task=first.task, preset=first.preset, size=size)
+        if not learner.threads:  # no actors to feed
+            learner = dataclasses.replace(learner, threads=os.cpu_count() or 1)
+    if not learner.total_updates:
+        learner = dataclasses.replace(learner, total_updates=cfg.updates)
+    return dataclasses.replace(cfg, env=env, learner=learner)
 
 
-class _no_segmentation:
-    def __init__(self, cfg: TrainConfig):
-        self.cfg = cfg
-
-    def __enter__(self):
-        self.cfg.actor.segmentation = None
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tuple[dict, dict]:
+def _train(cfg: TrainConfig, actor: ActorConfig, out: Path, console: Console, action_dim: int) -> tuple[dict, dict]:
     ckpt_dir = str(out / "checkpoints")
     common = dict(cfg=cfg.learner, action_dim=action_dim, checkpoint_dir=ckpt_dir,
                   checkpoint_every=cfg.checkpoint_every, resume=cfg.resume, min_blocks=cfg.min_blocks,
@@ -116,7 +110,7 @@ def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tu
         queue = Queue(maxsize=cfg.queue_chunks, actor_options={"num_cpus": 0})
         learner = ray.remote(OnlineLAMLearner).options(num_cpus=cfg.learner_cpus, num_gpus=cfg.learner_gpus,
                                                        max_restarts=2, max_task_retries=2).remote(queue=queue, **common)
-        fleet = ActorFleet(cfg.env, cfg.policy, cfg.actor, cfg.actors, functools.partial(QueueSink, queue))
+        fleet = ActorFleet(cfg.env, cfg.policy, actor, cfg.actors, functools.partial(QueueSink, queue))
         thread = threading.Thread(target=fleet.run, args=(10**15, None, stop), daemon=True, name="fleet")
         thread.start()
     info = ray.get(learner.info.remote())
@@ -153,9 +147,9 @@ def _train(cfg: TrainConfig, out: Path, console: Console, action_dim: int) -> tu
     return state, stats
 
 
-def _heldout_probe(cfg: TrainConfig, state: dict, action_dim: int) -> dict:
+def _heldout_probe(cfg: TrainConfig, actor: ActorConfig, state: dict, action_dim: int) -> dict:
     """The frozen probe protocol (learner.heldout) on a freshly recorded held-out set; adds probe_ratio."""
-    chunks = heldout_chunks(cfg.env, cfg.actor, cfg.heldout, cfg.env.seed)
+    chunks = heldout_chunks(cfg.env, actor, cfg.heldout, cfg.env.seed)
     scores = heldout_probe(cfg.learner, state, action_dim, chunks, cfg.heldout.max_rows, seed=cfg.env.seed)
     scores["probe_set"] = {"policy": cfg.heldout.policy.kind, "noise_std": cfg.heldout.policy.noise_std,
                            "transitions": sum(c.new_transitions for c in chunks),
@@ -181,9 +175,10 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
     previous = out / "results.json"
     results = json.loads(previous.read_text()) if previous.exists() else {}
     action_dim = _action_dim(cfg)
-    with fleet_segmentation(cfg, out, console):
+    needs_service = any(uses_served_masks(m) for m in cfg.learner.methods)
+    with fleet_segmentation(cfg, out, console, needed=needs_service) as actor:
         console.print(f"[bold]frozen probe[/] of update {state['learner']['updates']} on held-out episodes")
-        probes = _heldout_probe(cfg, state["learner"], action_dim)
+        probes = _heldout_probe(cfg, actor, state["learner"], action_dim)
     results.pop("probe_ratio", None)
     results.update(task=cfg.env.task, preset=cfg.env.preset, seed=cfg.env.seed, methods=cfg.learner.methods,
                    **probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
