@@ -9,103 +9,59 @@ import sys
 from typing import Any
 
 from learner.expert.config import ExpertConfig
+from masklam.config_fields import flag_help, parse_flag, resolve_field
 from masklam.preflight import preflight
 from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, PolicyTrainConfig, PreviewConfig,
                             QuickstartConfig, SegmenterConfig, TrainConfig, TuneGridConfig, load_config,
                             parse_override)
 
-# subcommand -> (config class, default config file, shortcut flag -> dotted key, help)
-_ENV_FLAGS = {"task": ("env.task", str, "halfcheetah | hopper | walker2d | humanoid"),
-              "preset": ("env.preset", str, "none | low (paper) | medium | hard | causal"),
-              "seed": ("env.seed", int, "base seed"),
-              "size": ("env.size", int, "frame size in pixels"),
-              "video-source": ("env.video_source", str, "'procedural' or a DAVIS-layout folder")}
-COMMANDS: dict[str, tuple[type, str | None, dict, str]] = {
+# subcommand -> (config class, default config file, shortcut flag -> dotted key, help); a flag's type and help
+# text come from the field itself (masklam/config_fields.py)
+_ENV_FLAGS = {"task": "env.task", "preset": "env.preset", "seed": "env.seed", "size": "env.size",
+              "video-source": "env.video_source"}
+COMMANDS: dict[str, tuple[type, str | None, dict[str, str], str]] = {
     "collect": (CollectConfig, None, {
-        **_ENV_FLAGS,
-        "actors": ("actors", int, "number of actor processes"),
-        "steps": ("steps", int, "total env steps over the fleet"),
-        "out": ("out", str, "output dataset directory"),
-        "append": ("append", lambda s: s.lower() in ("1", "true", "yes"),
-                   "true: add to the dataset already in --out (same task, preset, size)"),
-        "policy": ("policy.kind", str, "behaviour policy: random | expert"),
-        "expert": ("policy.expert_path", str, "expert checkpoint (.npz)"),
-        "noise": ("policy.noise_std", float, "Gaussian action noise (fraction of half range)"),
-        "ray-address": ("ray_address", str, "join an existing Ray cluster"),
-        "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off"),
-        "seg-address": ("segmentation.client.address", str, "segmentation service address (remote mode)")},
-        "Record a dataset of distracted frames, masks and actions with the actor fleet."),
+        **_ENV_FLAGS, "actors": "actors", "steps": "steps", "out": "out", "append": "append", "policy":
+        "policy.kind", "expert": "policy.expert_path", "noise": "policy.noise_std", "ray-address": "ray_address",
+        "segmentation": "segmentation.mode", "seg-address": "segmentation.client.address"},
+        'Record a dataset of distracted frames, masks and actions with the actor fleet.'),
     "train": (TrainConfig, None, {
-        **_ENV_FLAGS,
-        "actors": ("actors", int, "number of actor processes"),
-        "updates": ("updates", int, "learner updates"),
-        "minutes": ("minutes", float, "wall-clock budget of the training phase"),
-        "methods": ("learner.methods", lambda s: [m.strip() for m in s.split(",")], "comma-separated methods"),
-        "out": ("out", str, "run directory"),
-        "offline-data": ("offline_data", str, "train from a recorded dataset instead of live actors"),
-        "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off")},
-        "Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe."),
+        **_ENV_FLAGS, "actors": "actors", "updates": "updates", "minutes": "minutes", "methods": "learner.methods",
+        "out": "out", "offline-data": "offline_data", "segmentation": "segmentation.mode"},
+        'Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe.'),
     "probe": (TrainConfig, None, {
-        **_ENV_FLAGS,
-        "out": ("out", str, "run directory holding checkpoints/"),
-        "segmentation": ("segmentation.mode", str, "predicted masks: local | remote | off")},
+        **_ENV_FLAGS, "out": "out", "segmentation": "segmentation.mode"},
         "Re-score the frozen probe of a training run (--out) from its latest checkpoint, with the run's saved "
-        "config (flags override it), e.g. after changing heldout.* settings."),
+        'config (flags override it), e.g. after changing heldout.* settings.'),
     "preview": (PreviewConfig, None, {
-        **_ENV_FLAGS,
-        "frames": ("frames", int, "frames to roll out"),
-        "presets-table": ("presets_table", lambda s: s.lower() in ("1", "true", "yes"),
-                          "true: write presets.png (every task x every preset) instead"),
-        "out": ("out", str, "output directory")},
-        "Write a PNG grid and a GIF of distracted frames with the agent mask outlined."),
+        **_ENV_FLAGS, "frames": "frames", "presets-table": "presets_table", "out": "out"},
+        'Write a PNG grid and a GIF of distracted frames with the agent mask outlined.'),
     "segmenter train": (SegmenterConfig, None, {
-        "steps": ("train.steps", int, "optimiser steps"),
-        "train-frames": ("train_frames", int, "training frames per (task, preset)"),
-        "out": ("out", str, "ONNX output path (card written next to it)"),
-        "work-dir": ("work_dir", str, "where generated frame datasets are kept")},
-        "Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX."),
+        "steps": "train.steps", "train-frames": "train_frames", "out": "out", "work-dir": "work_dir"},
+        'Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX.'),
     "expert train": (ExpertConfig, None, {
-        "task": ("task", str, "halfcheetah | hopper | walker2d | humanoid"),
-        "algorithm": ("algorithm", str, "sac | ppo (PPO gets further per wall-clock minute on a CPU)"),
-        "env-steps": ("env_steps", int, "total env steps (a resumed run continues to this total)"),
-        "minutes": ("minutes", float, "wall-clock budget of this invocation (0 = none); resume later"),
-        "seed": ("seed", int, "seed"),
-        "out": ("out", str, "working directory (checkpoints, TensorBoard)"),
-        "export-dir": ("export_dir", str, "where <task>.npz and its card are written")},
-        "Train an expert on proprioceptive state with RLlib SAC or PPO (resumes from its checkpoint), export it with a card."),
+        "task": "task", "algorithm": "algorithm", "env-steps": "env_steps", "minutes": "minutes", "seed": "seed",
+        "out": "out", "export-dir": "export_dir"},
+        'Train an expert on proprioceptive state with RLlib SAC or PPO (resumes from its checkpoint), export it '
+        'with a card.'),
     "expert eval": (ExpertConfig, None, {
-        "task": ("task", str, "task"),
-        "episodes": ("eval_episodes", int, "episodes"),
-        "seed": ("seed", int, "evaluation seed offset"),
-        "export-dir": ("export_dir", str, "where <task>.npz is read from")},
-        "Evaluate an exported expert (deterministic) and print mean +/- std return."),
+        "task": "task", "episodes": "eval_episodes", "seed": "seed", "export-dir": "export_dir"},
+        'Evaluate an exported expert (deterministic) and print mean +/- std return.'),
     "policy train": (PolicyTrainConfig, None, {
-        "data": ("data", str, "recorded dataset (shards) to learn from"),
-        "method": ("method", str, "a LAM method of --lam-run, or bc (all true labels)"),
-        "lam-run": ("lam_run", str, "masklam train run directory whose frozen IDM labels the data"),
-        "labels": ("policy.decoder_transitions", int, "N labelled transitions for the decoder"),
-        "out": ("out", str, "run directory")},
-        "Label a dataset with a trained LAM, train a latent BC policy with RLlib, fit the decoder, evaluate."),
+        "data": "data", "method": "method", "lam-run": "lam_run", "labels": "policy.decoder_transitions", "out":
+        "out"},
+        'Label a dataset with a trained LAM, train a latent BC policy with RLlib, fit the decoder, evaluate.'),
     "policy eval": (PolicyEvalConfig, None, {
-        "checkpoint": ("checkpoint", str, "policy.pt of masklam policy train or masklam tune"),
-        "episodes": ("episodes", int, "episodes (one per seed)"),
-        "seed": ("seed", int, "first env seed"),
-        "preset": ("preset", str, "distractor preset (default: the training one)"),
-        "gif": ("gif", str, "GIF path of the first episode")},
-        "Evaluate a policy checkpoint (deterministic) and record a GIF of a rollout with the distracted frames."),
+        "checkpoint": "checkpoint", "episodes": "episodes", "seed": "seed", "preset": "preset", "gif": "gif"},
+        'Evaluate a policy checkpoint (deterministic) and record a GIF of a rollout with the distracted frames.'),
     "tune": (TuneGridConfig, None, {
-        "name": ("name", str, "experiment name"),
-        "out": ("out", str, "storage directory")},
-        "Ray Tune grid of method x task x seed x label budget on recorded datasets; one results table + plots."),
+        "name": "name", "out": "out"},
+        'Ray Tune grid of method x task x seed x label budget on recorded datasets; one results table + plots.'),
     "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
-        "task": ("collect.env.task", str, "task"),
-        "preset": ("collect.env.preset", str, "distractor preset"),
-        "steps": ("collect.steps", int, "env steps to collect"),
-        "train-minutes": ("train.minutes", float, "wall-clock budget of the online training stage"),
-        "budget-minutes": ("budget_minutes", float, "scale the whole job to about this many minutes"),
-        "resume": ("resume", str, "finish an interrupted run: its runs/<timestamp> directory")},
-        "The main job on the embedded default: preview, collect with served masks, train LAPO and MaskLAM online, "
-        "then latent-action policies evaluated on returns; writes runs/<timestamp>/report.md."),
+        "task": "collect.env.task", "preset": "collect.env.preset", "steps": "collect.steps", "train-minutes":
+        "train.minutes", "budget-minutes": "budget_minutes", "resume": "resume"},
+        'The main job on the embedded default: preview, collect with served masks, train LAPO and MaskLAM online, '
+        'then latent-action policies evaluated on returns; writes runs/<timestamp>/report.md.'),
 }
 
 
@@ -133,8 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="continue the interrupted run in --out (resume)")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override any config key, e.g. --set actor.chunk_len=32 (repeatable)")
-        for flag, (key, typ, h) in flags.items():
-            p.add_argument(f"--{flag}", dest=f"flag__{key}", type=typ, default=None, help=f"{h} ({key})",
+        for flag, key in flags.items():
+            _, doc = resolve_field(cls, key)
+            p.add_argument(f"--{flag}", dest=f"flag__{key}", default=None, help=f"{flag_help(doc)} ({key})",
                            metavar=flag.upper().replace("-", "_"))
     return parser
 
@@ -151,7 +108,8 @@ def resolve(args: argparse.Namespace) -> Any:
         overrides[k] = v
     for attr, value in vars(args).items():
         if attr.startswith("flag__") and value is not None:
-            overrides[attr[len("flag__"):]] = value
+            key = attr[len("flag__"):]  # flags give text (parsed by the field's type); --resume gives True
+            overrides[key] = parse_flag(resolve_field(cls, key)[0], value) if isinstance(value, str) else value
     from pathlib import Path
 
     path = args.config
