@@ -17,13 +17,13 @@ from pathlib import Path
 
 import ray
 from rich.console import Console
-from torch.utils.tensorboard import SummaryWriter
 
 from actors.config import ActorConfig
 from actors.fleet import ActorFleet, stop_streaming
 from actors.shards import ShardReader
 from actors.sinks import QueueSink
 from learner.online import OnlineLAMLearner
+from learner.tensorboard import run_writer
 from learner.device import hardware
 from masklam.config import TrainConfig, save_config, to_dict
 from learner.heldout import heldout_probe
@@ -118,7 +118,7 @@ def _train(cfg: TrainConfig, actor: ActorConfig, out: Path, console: Console, ac
         console.print(f"resumed from update {info['resumed_from']}")
     console.print(f"[bold]train[/] {', '.join(cfg.learner.methods)} on {cfg.env.task}/{cfg.env.preset}: "
                   f"{cfg.updates} updates, batch {cfg.learner.batch_size}, learner on {info['device']}")
-    writer = SummaryWriter(str(out / "tensorboard"))
+    writer = run_writer(out)
     stats = {"updates": info["updates"], "ups": 0.0, "chunks_in": 0}
     t0, done = time.perf_counter(), info["updates"]
     budget_s = cfg.minutes * 60 if cfg.minutes else None

@@ -54,6 +54,13 @@ def test_imports_point_one_way(package):
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}, which {package}/ must not depend on"
 
 
+def test_the_front_door_holds_no_learning_code():
+    """masklam/ wires and orchestrates; anything that needs torch lives in learner/."""
+    for path in (ROOT / "masklam").rglob("*.py"):
+        used = {m.split(".")[0] for m in imported_modules(path)}
+        assert "torch" not in used, f"{path.relative_to(ROOT)} imports torch: move that code to learner/"
+
+
 def test_python_files_stay_small():
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):

@@ -14,6 +14,7 @@ import torch
 from learner.expert.algorithms import build_expert_config, deterministic_policy, export_expert
 from learner.expert.config import TARGET_RETURNS, ExpertConfig
 from learner.expert.evaluate import action_space, evaluate_returns
+from learner.tensorboard import run_writer
 
 EVAL_EVERY_EPISODES = 5  # episodes of the periodic deterministic evaluation (the card uses cfg.eval_episodes)
 
@@ -53,8 +54,7 @@ def check_resumable(cfg: ExpertConfig, run_dir: Path) -> None:
 
 def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     """Train (or resume) until env_steps, the time budget, or the target return. Returns the run state."""
-    from torch.utils.tensorboard import SummaryWriter
-
+    
     run_dir = (Path(cfg.out) / cfg.task).resolve()  # RLlib's checkpoint I/O (pyarrow fs) needs absolute paths
     run_dir.mkdir(parents=True, exist_ok=True)
     target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
@@ -70,7 +70,7 @@ def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
         algo.restore_from_path(str(ckpt))
         log(f"expert {cfg.task}: resumed from {ckpt} at {state['env_steps']} env steps ({cfg.algorithm})")
     space = action_space(env_id)
-    writer = SummaryWriter(str(run_dir / "tensorboard"))
+    writer = run_writer(run_dir)
     t_start, steps_at_start = time.time(), state["env_steps"]
     wall_at_start = state["wall_s"]
     try:

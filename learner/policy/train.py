@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from ray.rllib.core import DEFAULT_MODULE_ID
-from torch.utils.tensorboard import SummaryWriter
 
 from actors.chunks import Chunk
 from common.files import atomic_write_bytes
@@ -27,6 +26,7 @@ from learner.policy.config import LatentPolicyConfig
 from learner.policy.dataset import Labeller, policy_blocks, stack_frames, true_actions, write_bc_dataset
 from learner.policy.decoder import encoder_features, fit_decoder
 from learner.policy.rl_module import PixelPolicyRLModule
+from learner.tensorboard import run_writer
 
 FRAME_STACK = 3
 
@@ -67,7 +67,7 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
     model_config = {**dataclasses.asdict(cfg.model), "frame_stack": FRAME_STACK, "size": size,
                     "real_action_dim": action_dim if latent else 0}
     t = time.perf_counter()
-    with SummaryWriter(str(out / "tensorboard")) as writer:
+    with run_writer(out) as writer:
         module, bc_stats = _behaviour_clone(labels_dir, size, target_dim, model_config, cfg, log,
                                             (val_obs, val_target), writer)
     stats.update(bc_stats, bc_seconds=time.perf_counter() - t)
