@@ -23,7 +23,8 @@ from common.files import atomic_write_bytes
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.dataset import Labeller
-from learner.policy.train import FRAME_STACK, train_policy
+from learner.lam.config import FRAME_STACK
+from learner.policy.train import train_policy
 
 
 @dataclass

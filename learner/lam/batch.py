@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from learner.lam.config import FRAME_STACK
 from learner.replay import BlockBatch
 
-T_INDEX = 2  # X_t = frames (0, 1, 2) of a block: frame stack F = 3
+T_INDEX = FRAME_STACK - 1  # X_t = frames 0 .. F-1 of a block
 
 
 @dataclass

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+FRAME_STACK = 3
+"""F: frames per observation X_t, for LAMs, probes, policies and evaluation alike (DESIGN.md section 5). Blocks,
+labels and policy datasets index frames by it; it is one constant, not a per-run setting."""
+
 
 @dataclass
 class LAMModelConfig:
@@ -21,8 +25,8 @@ class LAMModelConfig:
     """Quantise z with a codebook of this many codes per group (0: continuous, the default)."""
     vq_groups: int = 1
     """z is split into this many sub-vectors, each quantised on its own."""
-    frame_stack: int = 3
-    """Frames per observation X_t (F)."""
+    frame_stack: int = FRAME_STACK
+    """Frames per observation X_t (F); fixed at FRAME_STACK (kept so saved configs say it)."""
     size: int = 64
     """Frame height and width; must be divisible by 2**len(channels)."""
 
@@ -31,6 +35,8 @@ class LAMModelConfig:
         return tuple(c * self.scale for c in self.channels)
 
     def __post_init__(self) -> None:
+        if self.frame_stack != FRAME_STACK:
+            raise ValueError(f"frame_stack is fixed at {FRAME_STACK} (DESIGN.md section 5), got {self.frame_stack}")
         if self.size % (2 ** len(self.channels)):
             raise ValueError(f"size {self.size} must be divisible by 2**{len(self.channels)}")
 

@@ -17,6 +17,7 @@ from ray.rllib.core.rl_module.torch.torch_rl_module import TorchRLModule
 from torch import nn
 
 from learner.lam.augment import random_homography_warp
+from learner.lam.config import FRAME_STACK
 from learner.lam.impala import ImpalaEncoder
 
 LOG_STD_RANGE = (-5.0, 2.0)  # keeps the BC negative log-likelihood finite on near-constant targets
@@ -24,7 +25,7 @@ LOG_STD_RANGE = (-5.0, 2.0)  # keeps the BC negative log-likelihood finite on ne
 
 def default_model_config() -> dict:
     """The `model_config` keys the module reads (a plain dict: RLlib passes it through RLModuleSpec)."""
-    return {"channels": [8, 16, 16], "blocks": 1, "frame_stack": 3, "size": 64, "feature_dim": 256,
+    return {"channels": [8, 16, 16], "blocks": 1, "frame_stack": FRAME_STACK, "size": 64, "feature_dim": 256,
             "decoder_hidden": [256, 256], "real_action_dim": 0, "shift_px": 0.0}
 
 

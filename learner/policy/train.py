@@ -20,6 +20,7 @@ from ray.rllib.core import DEFAULT_MODULE_ID
 
 from actors.chunks import Chunk
 from common.files import atomic_write_bytes
+from learner.lam.config import FRAME_STACK
 from learner.policy.bc import build_bc_config, observation_space, target_space
 from learner.policy.checkpoint import load_policy, save_policy
 from learner.policy.config import LatentPolicyConfig
@@ -27,8 +28,6 @@ from learner.policy.dataset import Labeller, policy_blocks, stack_frames, true_a
 from learner.policy.decoder import encoder_features, fit_decoder
 from learner.policy.rl_module import PixelPolicyRLModule
 from learner.tensorboard import run_writer
-
-FRAME_STACK = 3
 
 
 def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConfig, labeller: Labeller | None,
