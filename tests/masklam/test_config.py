@@ -1,8 +1,10 @@
+from pathlib import Path
+
 import pytest
 import yaml
 
-from masklam.config import (CollectConfig, ConfigError, QuickstartConfig, TrainConfig, load_config, parse_override,
-                            save_config)
+from masklam.config import (CollectConfig, ConfigError, QuickstartConfig, TrainConfig, TuneGridConfig, load_config,
+                            parse_override, save_config)
 
 
 def test_yaml_plus_overrides(tmp_path):
@@ -44,11 +46,28 @@ def test_resolved_config_round_trips(tmp_path):
     assert again == cfg and yaml.safe_load(path.read_text())["collect"]["steps"] == 10
 
 
-@pytest.mark.parametrize("name, cls", [("quickstart.yaml", QuickstartConfig),
-                                       ("collect_halfcheetah_low.yaml", CollectConfig),
-                                       ("train_halfcheetah_low.yaml", TrainConfig)])
-def test_shipped_configs_load(name, cls):
-    load_config(cls, f"configs/{name}")
+SHIPPED = {"quickstart.yaml": QuickstartConfig, "collect_halfcheetah_low.yaml": CollectConfig,
+           "train_halfcheetah_low.yaml": TrainConfig, "tune_halfcheetah_low.yaml": TuneGridConfig}
+
+
+def test_every_shipped_config_is_tested():
+    assert {p.name for p in Path("configs").glob("*.yaml")} == set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_configs_load(name):
+    cfg = load_config(SHIPPED[name], f"configs/{name}")
+    lam = {"quickstart.yaml": lambda c: c.train.learner, "train_halfcheetah_low.yaml": lambda c: c.learner,
+           "tune_halfcheetah_low.yaml": lambda c: c.lam}.get(name)
+    env = {"quickstart.yaml": lambda c: c.collect.env, "collect_halfcheetah_low.yaml": lambda c: c.env,
+           "train_halfcheetah_low.yaml": lambda c: c.env}.get(name)
+    if env is not None:
+        assert env(cfg).preset == "low"  # the paper's distractor-low
+    if lam is not None:  # the measured CPU choices: 8x8x64 bottleneck, lr 3e-4 (results/learner/)
+        assert lam(cfg).model.channels == [8, 16, 64] and lam(cfg).lr == pytest.approx(3e-4)
+    if name == "tune_halfcheetah_low.yaml":
+        assert cfg.policy.bc_iterations * cfg.policy.bc_batches_per_iteration >= 6000  # BC to its plateau
+        assert cfg.policy.eval_episodes >= 10
 
 
 def test_remote_segmentation_config(tmp_path):
