@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
 from learner.lam.learner_config import LAMLearnerConfig
 from learner.policy.config import LatentPolicyConfig
-from learner.segmenter.train import SegmenterTrainConfig
+from learner.segmenter.config import SegmenterTrainConfig
 from protos.seg_client import ClientConfig
 from segserver.config import SegServerConfig
 # the loader lives in its own module; re-exported here so callers import configs and loading from one place

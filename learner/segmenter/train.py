@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,27 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from learner.device import pick_device
+from learner.segmenter.config import SegmenterTrainConfig
 from learner.segmenter.unet import ProbabilityHead, UNet
-
-
-@dataclass
-class SegmenterTrainConfig:
-    """Optimisation settings of `masklam segmenter train`."""
-
-    widths: list[int] = field(default_factory=lambda: [16, 32, 64])
-    """U-Net channel widths per level (the model size)."""
-    steps: int = 2500
-    """Optimiser steps."""
-    batch_size: int = 32
-    """Frames per step."""
-    lr: float = 2e-3
-    """Peak AdamW learning rate (5% linear warm-up, cosine decay to 5% of it)."""
-    dice_weight: float = 1.0
-    """Weight of the soft Dice loss added to BCE (the agent covers only 2-4% of a frame)."""
-    seed: int = 0
-    """Torch and sampling seed."""
-    threads: int = 0
-    """Torch CPU threads; 0 keeps torch's default."""
 
 
 def _loss(logits: torch.Tensor, target: torch.Tensor, dice_weight: float) -> torch.Tensor:

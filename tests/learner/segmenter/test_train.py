@@ -5,7 +5,8 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from learner.segmenter.train import SegmenterTrainConfig, export_onnx, mask_iou, predict_masks, to_input, train_unet
+from learner.segmenter.config import SegmenterTrainConfig
+from learner.segmenter.train import export_onnx, mask_iou, predict_masks, to_input, train_unet
 from learner.segmenter.unet import ProbabilityHead
 
 
