@@ -15,9 +15,7 @@ import types
 import typing
 from typing import Any
 
-import yaml
-
-from masklam.config_loader import ConfigError
+from masklam.config_loader import ConfigError, parse_value
 
 
 @functools.cache
@@ -78,7 +76,7 @@ def parse_flag(tp: Any, text: str) -> Any:
         return [s.strip() for s in text.split(",") if s.strip()]
     if _is_str(tp):
         return text
-    return yaml.safe_load(text) if text.strip() else ""
+    return parse_value(text)
 
 
 def flag_help(doc: str, limit: int = 160) -> str:

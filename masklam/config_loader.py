@@ -103,12 +103,17 @@ def apply_override(data: dict, dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
+def parse_value(raw: str) -> Any:
+    """A value written on the command line, parsed as YAML (so 3, 0.5, true, null and [1, 2] work)."""
+    return yaml.safe_load(raw) if raw.strip() else ""
+
+
 def parse_override(text: str) -> tuple[str, Any]:
-    """`key.sub=value` with the value parsed as YAML (so 3, 0.5, true, null and [1, 2] work)."""
+    """`key.sub=value` with the value parsed by `parse_value`."""
     if "=" not in text:
         raise ConfigError(f"override {text!r} must look like key.sub=value")
     key, raw = text.split("=", 1)
-    return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+    return key.strip(), parse_value(raw)
 
 
 def load_config(cls: type[T], path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> T:

@@ -10,7 +10,6 @@ Ray must be running (RLlib BC reads its data through Ray Data); the caller owns 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +19,10 @@ from actors.chunks import Chunk
 from actors.evaluation import dataset_mean_action, evaluate, stand_still
 from actors.shards import ShardReader
 from common.files import atomic_write_bytes
+from learner.lam.config import FRAME_STACK
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.dataset import Labeller
-from learner.lam.config import FRAME_STACK
 from learner.policy.train import train_policy
 
 
@@ -40,9 +39,6 @@ class PolicyOutcome:
     """Evaluation: mean, std, ci90 (bootstrap over episodes), returns and seeds."""
     checkpoint: str
     """The policy checkpoint (policy.pt)."""
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 def run_policy_chain(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConfig, method: str,

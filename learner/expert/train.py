@@ -54,7 +54,6 @@ def check_resumable(cfg: ExpertConfig, run_dir: Path) -> None:
 
 def train_expert(cfg: ExpertConfig, env_id: str, log=print) -> dict:
     """Train (or resume) until env_steps, the time budget, or the target return. Returns the run state."""
-    
     run_dir = (Path(cfg.out) / cfg.task).resolve()  # RLlib's checkpoint I/O (pyarrow fs) needs absolute paths
     run_dir.mkdir(parents=True, exist_ok=True)
     target = cfg.target_return or TARGET_RETURNS.get(cfg.task, float("inf"))
