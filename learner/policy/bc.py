@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+import torch
 from ray.data import ActorPoolStrategy
 from ray.rllib.algorithms.bc import BCConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
@@ -40,11 +42,15 @@ def target_space(dim: int) -> gym.spaces.Box:
 
 
 def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim: int, model_config: dict,
-                    batch_size: int, lr: float, iters_per_train: int, seed: int, device: str = "auto") -> BCConfig:
+                    batch_size: int, lr: float, iters_per_train: int, seed: int, device: str = "auto",
+                    cosine_iterations: int = 0) -> BCConfig:
     """RLlib BC on the new API stack: one local learner (MSE loss), no env runners (offline), Ray Data parquet input.
 
     Rows are shuffled when the parquet files are written (`write_bc_dataset`), so every minibatch mixes episodes;
     a local shuffle buffer re-mixes them every epoch.
+
+    `cosine_iterations` > 0 anneals the learning rate to 0 over that many `train()` calls: RLlib steps its torch LR
+    schedulers once per `Learner.update`, i.e. once per iteration of `iters_per_train` minibatches.
 
     `device` auto puts the learner on the GPU when this process sees one (under Ray Tune that means the trial asked
     for a GPU: Ray hides GPUs from trials that did not)."""
@@ -55,7 +61,7 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
     files = sorted(str(p) for p in Path(data_dir).resolve().glob("part-*.parquet"))
     if not files:
         raise FileNotFoundError(f"no part-*.parquet files in {data_dir}; label a dataset first")
-    return (
+    config = (
         BCConfig()
         .environment(observation_space=obs_space, action_space=target_space(target_dim))
         .framework("torch")
@@ -76,3 +82,7 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
                       iter_batches_kwargs={"local_shuffle_buffer_size": 4 * batch_size,
                                            "local_shuffle_seed": seed})
     )
+    if cosine_iterations > 0:
+        config.experimental(_torch_lr_scheduler_classes=[
+            functools.partial(torch.optim.lr_scheduler.CosineAnnealingLR, T_max=cosine_iterations)])
+    return config

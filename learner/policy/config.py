@@ -36,7 +36,9 @@ class LatentPolicyConfig:
     batch_size: int = 64
     """BC minibatch size."""
     lr: float = 3e-4
-    """BC learning rate (MSE loss, RLlib's Adam)."""
+    """BC peak learning rate (MSE loss, RLlib's Adam)."""
+    lr_schedule: str = "constant"
+    """BC learning-rate schedule: `constant`, or `cosine` to 0 over bc_iterations (stepped once per iteration)."""
     val_fraction: float = 0.1
     """Whole episodes held out of BC to measure its held-out NMSE every iteration."""
     val_rows: int = 2000
@@ -61,6 +63,10 @@ class LatentPolicyConfig:
     """BC learner device: auto (the GPU when this process sees one), cpu or cuda."""
     keep_labels: bool = False
     """Keep the labelled parquet dataset after BC (it holds one 3-frame stack per transition: ~37 KB at 64 px)."""
+
+    def __post_init__(self) -> None:
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"policy.lr_schedule must be constant or cosine, got {self.lr_schedule!r}")
 
     def eval_seeds(self) -> list[int]:
         """The evaluation env seeds, the same for every method, baseline and trial."""

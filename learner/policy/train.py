@@ -92,7 +92,8 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
 def _behaviour_clone(labels_dir: Path, size: int, target_dim: int, model_config: dict, cfg: LatentPolicyConfig,
                      log: Callable[[str], None], val: tuple[np.ndarray, np.ndarray], writer):
     config = build_bc_config(labels_dir, observation_space(size, FRAME_STACK), target_dim, model_config,
-                             cfg.batch_size, cfg.lr, cfg.bc_batches_per_iteration, cfg.seed, cfg.device)
+                             cfg.batch_size, cfg.lr, cfg.bc_batches_per_iteration, cfg.seed, cfg.device,
+                             cosine_iterations=cfg.bc_iterations if cfg.lr_schedule == "cosine" else 0)
     algo = config.build_algo()
     copy = PixelPolicyRLModule(observation_space=observation_space(size, FRAME_STACK),
                                action_space=target_space(target_dim), model_config=model_config)
@@ -100,15 +101,18 @@ def _behaviour_clone(labels_dir: Path, size: int, target_dim: int, model_config:
     try:
         for i in range(cfg.bc_iterations):
             result = algo.train()
-            loss = float(result.get("learners", {}).get("default_policy", {}).get("policy_loss", float("nan")))
+            learned = result.get("learners", {}).get("default_policy", {})
+            loss = float(learned.get("policy_loss", float("nan")))
+            lr_now = float(learned.get("default_optimizer_learning_rate", float("nan")))
             # offline BC has no env runners, so the trained weights come from the learner group
             copy.load_state_dict({k: torch.as_tensor(v) for k, v in
                                   algo.learner_group.get_weights()[DEFAULT_MODULE_ID].items()})
             val_nmse = heldout_nmse(copy, *val)
             step = (i + 1) * cfg.bc_batches_per_iteration
-            curve.append({"minibatches": step, "train_mse": loss, "heldout_nmse": val_nmse})
+            curve.append({"minibatches": step, "train_mse": loss, "heldout_nmse": val_nmse, "lr": lr_now})
             writer.add_scalar("bc/train_mse", loss, step)
             writer.add_scalar("bc/heldout_nmse", val_nmse, step)
+            writer.add_scalar("bc/lr", lr_now, step)
             if i == 0 or (i + 1) % max(1, cfg.bc_iterations // 10) == 0 or i + 1 == cfg.bc_iterations:
                 log(f"BC iteration {i + 1}/{cfg.bc_iterations} ({step} minibatches): train MSE {loss:.4f}, "
                     f"held-out NMSE {val_nmse:.3f}")

@@ -30,3 +30,19 @@ def test_bc_config_errors_are_clear(labels, tmp_path_factory):
         build(labels, "tpu")
     with pytest.raises(FileNotFoundError, match="no part-\\*.parquet files"):
         build(tmp_path_factory.mktemp("empty"))
+
+
+def test_cosine_schedule_anneals_the_bc_learning_rate_once_per_iteration(labels, ray_local):
+    """RLlib steps torch LR schedulers once per Learner.update (one train() call): after k of n iterations the
+    optimiser's lr is lr * (1 + cos(pi k / n)) / 2."""
+    import math
+
+    cfg = build_bc_config(labels, observation_space(4, 3), 2, {"size": 4, "channels": [4], "feature_dim": 8}, 8,
+                          1e-3, 2, 0, "cpu", cosine_iterations=4)
+    algo = cfg.build_algo()
+    try:
+        lrs = [algo.train()["learners"]["default_policy"]["default_optimizer_learning_rate"] for _ in range(4)]
+    finally:
+        algo.stop()
+    expected = [1e-3 * (1 + math.cos(math.pi * k / 4)) / 2 for k in range(1, 5)]
+    assert lrs == pytest.approx(expected, abs=1e-9), lrs
