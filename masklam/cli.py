@@ -11,6 +11,7 @@ from typing import Any
 from learner.expert.config import ExpertConfig
 from masklam.config_fields import flag_help, parse_flag, resolve_field
 from masklam.preflight import preflight
+from masklam.run_dir import READ_RUN_COMMANDS, RUN_COMMANDS, resolve_run_config, resolve_saved_config
 from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, PolicyTrainConfig, PreviewConfig,
                             QuickstartConfig, SegmenterConfig, TrainConfig, TuneGridConfig, load_config,
                             parse_override)
@@ -42,7 +43,7 @@ COMMANDS: dict[str, tuple[type, str | None, dict[str, str], str]] = {
     "expert train": (ExpertConfig, None, {
         "task": "task", "algorithm": "algorithm", "env-steps": "env_steps", "minutes": "minutes", "seed": "seed",
         "out": "out", "export-dir": "export_dir"},
-        'Train an expert on proprioceptive state with RLlib SAC or PPO (resumes from its checkpoint), export it '
+        'Train an expert on proprioceptive state with RLlib SAC or PPO (--resume continues its checkpoint), export it '
         'with a card.'),
     "expert eval": (ExpertConfig, None, {
         "task": "task", "episodes": "eval_episodes", "seed": "seed", "export-dir": "export_dir"},
@@ -59,7 +60,7 @@ COMMANDS: dict[str, tuple[type, str | None, dict[str, str], str]] = {
         'Ray Tune grid of method x task x seed x label budget on recorded datasets; one results table + plots.'),
     "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
         "task": "collect.env.task", "preset": "collect.env.preset", "steps": "collect.steps", "train-minutes":
-        "train.minutes", "budget-minutes": "budget_minutes", "resume": "resume"},
+        "train.minutes", "budget-minutes": "budget_minutes", "out": "out"},
         'The main job on the embedded default: preview, collect with served masks, train LAPO and MaskLAM online, '
         'then latent-action policies evaluated on returns; writes runs/<timestamp>/report.md.'),
 }
@@ -84,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                        f"{default_file or 'built-in defaults'}")
         if name == "expert eval":
             p.add_argument("--checkpoint", default=None, help="an expert .npz (default: <export-dir>/<task>.npz)")
-        if name in ("train", "tune"):
+        if name in RUN_COMMANDS:
             p.add_argument("--resume", dest="flag__resume", action="store_const", const=True, default=None,
-                           help="continue the interrupted run in --out (resume)")
+                           help="continue the run in its directory (--out): its saved config is the base, flags "
+                                "and --set are laid over it, fields that cannot change mid-run are refused")
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override any config key, e.g. --set actor.chunk_len=32 (repeatable)")
         for flag, key in flags.items():
@@ -94,10 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(f"--{flag}", dest=f"flag__{key}", default=None, help=f"{flag_help(doc)} ({key})",
                            metavar=flag.upper().replace("-", "_"))
     return parser
-
-
-SAVED_CONFIG_COMMANDS = {"probe"}
-"""Commands that act on an existing run directory (--out): its saved config.yaml is their base config."""
 
 
 def resolve(args: argparse.Namespace) -> Any:
@@ -115,10 +113,10 @@ def resolve(args: argparse.Namespace) -> Any:
     path = args.config
     if path == default_file and default_file is not None and not Path(path).is_file():
         path = None  # run from outside the repo: built-in defaults
-    if args.command in SAVED_CONFIG_COMMANDS and path is None and "out" in overrides:
-        saved = Path(overrides["out"]) / "config.yaml"
-        if saved.is_file():  # the run directory's own config, with the flags laid over it
-            path = str(saved)
+    if args.command in RUN_COMMANDS:
+        return resolve_run_config(cls, path, overrides)
+    if args.command in READ_RUN_COMMANDS:
+        return resolve_saved_config(cls, path, overrides)
     return load_config(cls, path, overrides)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -26,10 +27,20 @@ def run_collect(cfg: CollectConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    steps = cfg.steps
+    if cfg.resume:  # record only what the interrupted run did not commit; new episode ids and seeds (generation)
+        committed = ShardReader(out).num_transitions
+        steps = cfg.steps - committed
+        if steps <= 0:
+            console.print(f"[green]collect[/] {out} already holds {committed} of {cfg.steps} transitions")
+            done = out / "summary.json"
+            return json.loads(done.read_text()) if done.exists() else _write_summary(
+                cfg, out, FleetProgress(), time.perf_counter(), interrupted=False)
+        console.print(f"[bold]collect[/] resuming {out}: {committed} transitions committed, {steps} to go")
     appending = cfg.append and (out / "config.yaml").is_file()
     save_config(cfg, out, f"config.append-{time.strftime('%Y%m%d-%H%M%S')}.yaml" if appending else "config.yaml")
     with fleet_segmentation(cfg, out, console) as actor:
-        return _collect(cfg, actor, out, console)
+        return _collect(dataclasses.replace(cfg, steps=steps), actor, out, console)
 
 
 def _run_fleet(cfg: CollectConfig, actor: ActorConfig, out: Path, console: Console, wall: float) -> FleetProgress:

@@ -8,6 +8,8 @@ resolved config next to a run's outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
 
 from actors.config import ActorConfig, EnvConfig, PolicyConfig
 from learner.lam.learner_config import LAMLearnerConfig
@@ -64,6 +66,13 @@ class CollectConfig(FleetConfig):
     append: bool = False
     """Add to an existing dataset in `out` (same task, preset and frame size); without it a non-empty `out` is
     refused."""
+    resume: bool = False
+    """Continue the interrupted collection in `out` up to `steps` committed transitions (masklam/run_dir.py)."""
+
+    RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = ("steps", "out", "ray_address", "segmentation")
+
+    def run_directory(self) -> Path:
+        return Path(self.out)
 
 
 @dataclass
@@ -119,7 +128,15 @@ class TrainConfig(FleetConfig):
     out: str = "runs/train"
     """Run directory: config, checkpoints/, tensorboard/, results.json, results.md."""
     resume: bool = False
-    """Continue from the last checkpoint in out/checkpoints with the same update counter."""
+    """Continue from the last checkpoint in out/checkpoints with the same update counter (masklam/run_dir.py)."""
+
+    # the update budget may grow up to learner.total_updates (the cosine schedule's span, fixed by the first run)
+    RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = (
+        "updates", "minutes", "updates_per_call", "checkpoint_every", "checkpoint_seconds", "queue_chunks",
+        "learner_cpus", "learner_gpus", "heldout", "out", "ray_address", "segmentation", "actors", "learner.device")
+
+    def run_directory(self) -> Path:
+        return Path(self.out)
 
 
 @dataclass
@@ -161,9 +178,17 @@ class QuickstartConfig:
     """Scale the whole job to about this many minutes (None: the config as written, ~8 minutes on 2 CPU cores).
     Online LAM training gets 40% of it; collected steps and BC iterations grow with it."""
     runs_dir: str = "runs"
-    """Each quickstart writes runs/<timestamp>/."""
-    resume: str | None = None
-    """A runs/<timestamp>/ directory of an interrupted quickstart to finish (its saved config is used)."""
+    """Where a new quickstart makes its run directory runs/<timestamp>/ (when `out` is not given)."""
+    out: str | None = None
+    """Run directory; null makes runs_dir/<timestamp>/."""
+    resume: bool = False
+    """Finish the interrupted quickstart in `out`: finished stages are skipped, LAM training continues from its
+    last checkpoint (masklam/run_dir.py)."""
+
+    RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = ("out", "runs_dir")
+
+    def run_directory(self) -> Path | None:
+        return Path(self.out) if self.out else None
 
 
 @dataclass
@@ -211,6 +236,15 @@ class PolicyTrainConfig:
     """Run directory: config.yaml, policy.pt, policy.json, results.json."""
     ray_address: str | None = None
     """Ray cluster address; null starts a local Ray."""
+    resume: bool = False
+    """Continue the run in `out`: stages whose outputs exist (labels, policy.pt, evaluation.json) are skipped
+    (masklam/run_dir.py)."""
+
+    RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = (
+        "out", "ray_address", "policy.eval_episodes", "policy.eval_max_steps", "policy.keep_labels", "policy.device")
+
+    def run_directory(self) -> Path:
+        return Path(self.out)
 
 
 @dataclass
@@ -268,6 +302,14 @@ class TuneGridConfig:
     out: str = "runs/tune"
     """Storage path of the experiment."""
     resume: bool = False
-    """Restore the interrupted experiment at <out>/<name> (Tuner.restore) instead of starting a new one."""
+    """Restore the interrupted experiment at <out>/<name> (Tuner.restore: finished trials are kept, unfinished ones
+    resume from their own checkpoints) instead of starting a new one (masklam/run_dir.py)."""
     ray_address: str | None = None
     """Ray cluster address; null starts a local Ray."""
+
+    SAVED_CONFIG: ClassVar[str] = "grid.yaml"
+    RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = ("out", "ray_address", "cpus_per_trial", "gpus_per_trial",
+                                                    "data_cpus")
+
+    def run_directory(self) -> Path:
+        return Path(self.out) / self.name

@@ -65,8 +65,8 @@ def run_expert_train(cfg: ExpertConfig) -> Path:
         "target_reached": bool(mean >= target), "snapshot": best.stem, "hidden": cfg.hidden_sizes,
         "eval_curve": state["evals"], "date": time.strftime("%Y-%m-%d"),
         "finish_command": (f"masklam expert train --task {cfg.task} --algorithm {cfg.algorithm} --out {cfg.out} "
-                           f"--env-steps {cfg.env_steps}"
-                           " (resumes from the checkpoint; on a GPU machine the same command uses it)"),
+                           f"--env-steps {cfg.env_steps} --resume"
+                           " (continues from the checkpoint; on a GPU machine the same command uses it)"),
     }
     if not card["target_reached"]:
         card["note"] = (f"target {target:g} not reached within this budget; the shipped policy is the best reached")

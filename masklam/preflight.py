@@ -22,7 +22,8 @@ def preflight(command: str, cfg) -> None:
             raise ConfigError(f"config key {name!r}: must be >= 1, got {value}")
     if command == "collect":
         _check_writable(cfg.out, "out")
-        _check_collect_target(cfg)
+        if not cfg.resume:
+            _check_collect_target(cfg)
     elif command == "train":
         _check_writable(cfg.out, "out")
         if cfg.offline_data:
@@ -33,7 +34,7 @@ def preflight(command: str, cfg) -> None:
     elif command == "quickstart":
         for stage in (cfg.collect, cfg.train, cfg.preview):
             _check_env(stage.env)
-        _check_writable(cfg.runs_dir, "runs_dir")
+        _check_writable(cfg.out or cfg.runs_dir, "out" if cfg.out else "runs_dir")
 
 
 def _check_env(env) -> None:

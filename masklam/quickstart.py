@@ -3,8 +3,9 @@ the local segmentation service, LAPO and MaskLAM trained side by side online and
 latent-action policies (and BC on true labels) trained on the dataset and evaluated on returns.
 
 Each stage leaves its own completion record in the run directory (preview files, data/summary.json,
-train/results.json, policy/<method>/policy.pt), so `--resume runs/<timestamp>` after Ctrl-C skips finished stages,
-resumes LAM training from its last checkpoint and only redoes what was cut.
+train/results.json, policy/<method>/policy.pt), so `--out runs/<timestamp> --resume` after Ctrl-C (the one resume
+rule, masklam/run_dir.py) skips finished stages, resumes LAM training from its last checkpoint and only redoes what
+was cut.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rich.console import Console
 from common.files import atomic_write_bytes
 from masklam.collect import run_collect
 from learner.device import hardware
-from masklam.config import QuickstartConfig, load_config, save_config
+from masklam.config import QuickstartConfig, save_config
 from masklam.policy import run_policy_comparison
 from masklam.preview import run_preview
 from masklam.report import load_expert_card, write_report
@@ -41,18 +42,15 @@ def scale_to_budget(cfg: QuickstartConfig) -> None:
 
 
 def prepare_run(cfg: QuickstartConfig, console: Console) -> tuple[QuickstartConfig, Path]:
-    """A new runs/<timestamp>/ with the resolved config, or the interrupted run named by `resume` (its saved
-    config wins, so a resumed run finishes exactly what was started)."""
+    """A new run directory (`out`, or runs_dir/<timestamp>/) with the resolved config, or the interrupted run
+    `out` when resuming (the CLI has already laid the command line over its saved config)."""
     if cfg.resume:
-        run_dir = Path(cfg.resume)
-        if not (run_dir / "config.yaml").is_file():
-            raise FileNotFoundError(f"{run_dir} is not a quickstart run directory (no config.yaml)")
-        saved = load_config(QuickstartConfig, run_dir / "config.yaml")
-        saved.resume = str(run_dir)
+        run_dir = Path(cfg.out)
         console.rule(f"masklam quickstart: resuming {run_dir}")
-        return saved, run_dir
+        return cfg, run_dir
     scale_to_budget(cfg)
-    run_dir = Path(cfg.runs_dir) / time.strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(cfg.out) if cfg.out else Path(cfg.runs_dir) / time.strftime("%Y%m%d-%H%M%S")
+    cfg.out = str(run_dir)
     cfg.collect.out = str(run_dir / "data")
     cfg.preview.out = str(run_dir / "preview")
     cfg.train.out = str(run_dir / "train")
@@ -109,7 +107,7 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
         return _run_stages(cfg, run_dir, console)
     except KeyboardInterrupt:
         # every stage stops what it started (actors, service, Ray) on its way out; say how to go on
-        console.print(f"[yellow]quickstart interrupted[/]; continue with: masklam quickstart --resume {run_dir}")
+        console.print(f"[yellow]quickstart interrupted[/]; continue with: masklam quickstart --out {run_dir} --resume")
         raise
 
 

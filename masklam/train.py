@@ -89,6 +89,10 @@ def _resolved(cfg: TrainConfig, console: Console) -> TrainConfig:
             learner = dataclasses.replace(learner, threads=os.cpu_count() or 1)
     if not learner.total_updates:
         learner = dataclasses.replace(learner, total_updates=cfg.updates)
+    elif cfg.updates > learner.total_updates:
+        raise ValueError(f"updates {cfg.updates} runs past the end of the cosine schedule (learner.total_updates "
+                         f"{learner.total_updates}: the learning rate is 0 from there); a resumed run keeps the "
+                         f"schedule its first run fixed, so train longer in a new run")
     return dataclasses.replace(cfg, env=env, learner=learner)
 
 

@@ -1,7 +1,7 @@
 """`masklam tune`: a Ray Tune grid of method x task x seed x label budget on recorded datasets, one results table.
 
 Trials run `masklam.tune_trial.run_trial`. The experiment lives at <out>/<name>/ (Tune's state) with each trial's
-work directory under work/; `--set resume=true` restores an interrupted experiment with `Tuner.restore`, keeping
+work directory under work/; `--resume` (the one resume rule, masklam/run_dir.py) restores an interrupted experiment with `Tuner.restore`, keeping
 finished trials and resuming unfinished ones from their own checkpoints.
 """
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from masklam.config import ConfigError
+
 from masklam.cli import build_parser, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,4 +34,9 @@ def test_the_readme_shows_commands():
 def test_readme_command_resolves(line, monkeypatch):
     monkeypatch.chdir(ROOT)  # config paths in the README are relative to the checkout
     args = build_parser().parse_args(shlex.split(line)[1:])
-    resolve(args)
+    if args.flag__resume if hasattr(args, "flag__resume") else False:
+        # a fresh checkout holds no run to continue: the command parses and the resume rule says so
+        with pytest.raises(ConfigError, match="nothing to resume"):
+            resolve(args)
+    else:
+        resolve(args)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
 
 
 @dataclass
@@ -53,6 +55,14 @@ class ExpertConfig:
     """Where the exported <task>.npz and <task>.json card go (the actors load them from here by default)."""
     target_return: float = 0.0
     """Stop early once the deterministic eval return reaches this; 0 = the task's default target."""
+    resume: bool = False
+    """Continue the run in <out>/<task> from its last checkpoint, towards the same env_steps total."""
+
+    RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = ("env_steps", "minutes", "eval_episodes", "export_dir",
+                                                    "target_return", "checkpoint_every", "out")
+
+    def run_directory(self) -> Path:
+        return Path(self.out) / self.task
 
     def __post_init__(self) -> None:
         if self.env_steps < 1 or self.batch_size < 1:

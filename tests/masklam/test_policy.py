@@ -34,9 +34,11 @@ def test_latent_policy_from_a_trained_lam(dataset, tmp_path, ray_local, capsys):
     assert len(stats["bc_curve"]) == 2 and np.isfinite(stats["bc_heldout_nmse"])
     assert np.isfinite(stats["bc_loss_last"]) and np.isfinite(results["return"]["mean"])
     assert not (out / "labels").exists()  # the parquet labels are dropped unless keep_labels
-    # rerunning skips the finished training and only evaluates
+    # a new run refuses the directory; --resume skips the finished training and only evaluates
     assert main(["policy", "train", "--data", str(dataset), "--method", "masklam_gt", "--lam-run", str(lam),
-                 "--out", str(out), *POLICY]) == 0
+                 "--out", str(out), *POLICY]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert main(["policy", "train", "--out", str(out), "--resume"]) == 0
     assert "policy already trained" in capsys.readouterr().err
     gif = tmp_path / "rollout.gif"
     assert main(["policy", "eval", "--checkpoint", str(out / "policy.pt"), "--episodes", "2", "--gif", str(gif),

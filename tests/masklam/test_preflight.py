@@ -68,7 +68,7 @@ def test_collect_refuses_another_dataset_unless_appending_the_same_kind(capsys, 
     first = json.loads((out / "summary.json").read_text())["transitions"]
     capsys.readouterr()
     rc, err, _ = run(capsys, "collect", "--task", "hopper", "--preset", "low", "--steps", "60", *common)
-    assert rc == 2 and "is not empty" in err and "--append" in err
+    assert rc == 2 and "already holds a run" in err and "--append" in err and "--resume" in err
     rc, err, _ = run(capsys, "collect", "--task", "walker2d", "--preset", "low", "--steps", "60", "--append",
                      "true", *common)
     assert rc == 2 and "needs task 'hopper'" in err
@@ -97,3 +97,8 @@ def test_sigterm_on_collect_commits_chunks_and_writes_the_summary(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] is True and summary["transitions"] > 0
     assert "committing buffered chunks" in output
+    # --resume records only what is missing (here a total lowered to 64 more than was committed)
+    committed = summary["transitions"]
+    assert main(["collect", "--out", str(out), "--resume", "--steps", str(committed + 64)]) == 0
+    resumed = json.loads((out / "summary.json").read_text())
+    assert resumed["interrupted"] is False and committed < resumed["transitions"] <= committed + 64 + 100

@@ -45,7 +45,7 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
     for name in ("report.md", "summary.json"):
         (run_dir / name).unlink()
     (run_dir / "train" / "results.json").unlink()
-    assert main(["quickstart", "--resume", str(run_dir)]) == 0
+    assert main(["quickstart", "--out", str(run_dir), "--resume"]) == 0
     err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
     assert "collect already done" in err and "resumed from update" in err
     assert "policy already trained" in err and (run_dir / "report.md").exists()
@@ -54,5 +54,5 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
 
 
 def test_quickstart_resume_needs_a_run_directory(tmp_path, capsys):
-    assert main(["quickstart", "--resume", str(tmp_path)]) == 1
-    assert "not a quickstart run directory" in capsys.readouterr().err
+    assert main(["quickstart", "--out", str(tmp_path), "--resume"]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
