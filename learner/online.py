@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
@@ -21,6 +22,38 @@ from learner.lam.learner_config import LAMLearnerConfig
 from learner.replay import BlockReplay
 
 log = logging.getLogger("masklam.learner")
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What one `OnlineLAMLearner.train` call did (returned through Ray to the driver)."""
+
+    updates: int
+    """The learner's update counter after the call (continues across restarts)."""
+    ups: float
+    """Updates per second during the call (waiting for the replay to fill not counted)."""
+    metrics: dict[str, float] = field(default_factory=dict)
+    """Each `<method>/<metric>` averaged over the call's updates (losses, online probe NMSE, ...)."""
+    replay_blocks: int = 0
+    """Blocks the replay can sample from."""
+    replay_frames: int = 0
+    """Frames held by the replay."""
+    chunks_in: int = 0
+    """Chunks received since this learner process started (corrupt ones included)."""
+    bad_chunks: int = 0
+    """Corrupt chunks counted and skipped, never trained on."""
+
+
+@dataclass(frozen=True)
+class LearnerInfo:
+    """Where a learner process starts from."""
+
+    updates: int
+    """The update counter now."""
+    device: str
+    """Torch device the methods train on."""
+    resumed_from: int | None = None
+    """The checkpoint's update counter if this process resumed (or was restarted by Ray), else None."""
 
 
 class OnlineLAMLearner:
@@ -66,7 +99,7 @@ class OnlineLAMLearner:
                     log.warning("skipping a corrupt chunk: %s", exc)
             self.chunks_in += len(items)
 
-    def train(self, updates: int, max_wait_s: float = 60.0) -> dict:
+    def train(self, updates: int, max_wait_s: float = 60.0) -> TrainReport:
         """Run `updates` updates (after the replay holds `min_blocks` blocks); returns mean metrics and counters."""
         start = time.monotonic()
         while self.replay.num_blocks < self.min_blocks:
@@ -85,9 +118,9 @@ class OnlineLAMLearner:
             if self.learner.updates % self.checkpoint_every == 0 or due:
                 self.checkpoint()
         took = time.perf_counter() - t0
-        return {"updates": self.learner.updates, "ups": updates / took if took else 0.0,
-                "metrics": {k: v / updates for k, v in sums.items()}, "replay_blocks": self.replay.num_blocks,
-                "replay_frames": self.replay.frames, "chunks_in": self.chunks_in, "bad_chunks": self.bad_chunks}
+        return TrainReport(updates=self.learner.updates, ups=updates / took if took else 0.0,
+                           metrics={k: v / updates for k, v in sums.items()}, replay_blocks=self.replay.num_blocks,
+                           replay_frames=self.replay.frames, chunks_in=self.chunks_in, bad_chunks=self.bad_chunks)
 
     def load_shards(self, directory: str) -> int:
         """Offline mode: fill the replay from a recorded dataset (committed shards only)."""
@@ -106,13 +139,15 @@ class OnlineLAMLearner:
                                    self.learner.updates))
 
     def state(self) -> dict:
-        return {"learner": self.learner.state_dict()}
+        """The methods' weights, optimisers and update counter (`LAMLearner.state_dict`)."""
+        return self.learner.state_dict()
 
     def updates(self) -> int:
         return self.learner.updates
 
-    def info(self) -> dict:
-        return {"resumed_from": self.resumed_from, "device": str(self.learner.device), "updates": self.learner.updates}
+    def info(self) -> LearnerInfo:
+        return LearnerInfo(updates=self.learner.updates, device=str(self.learner.device),
+                           resumed_from=self.resumed_from)
 
 
 def _restarted() -> bool:

@@ -4,8 +4,10 @@ the shortcut flags below are the same dotted keys."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from learner.expert.config import ExpertConfig
@@ -16,54 +18,78 @@ from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, Policy
                             QuickstartConfig, SegmenterConfig, TrainConfig, TuneGridConfig, load_config,
                             parse_override)
 
-# subcommand -> (config class, default config file, shortcut flag -> dotted key, help); a flag's type and help
-# text come from the field itself (masklam/config_fields.py)
+# A subcommand's config class, default config file, shortcut flags (flag -> dotted key), help, and the function that
+# runs it ("module:function", imported only when that command runs). A flag's type and help text come from the
+# field itself (masklam/config_fields.py).
+@dataclass(frozen=True)
+class Command:
+    config: type
+    default_file: str | None
+    flags: dict[str, str]
+    help: str
+    runner: str
+
+
 _ENV_FLAGS = {"task": "env.task", "preset": "env.preset", "seed": "env.seed", "size": "env.size",
               "video-source": "env.video_source"}
-COMMANDS: dict[str, tuple[type, str | None, dict[str, str], str]] = {
-    "collect": (CollectConfig, None, {
+COMMANDS: dict[str, Command] = {
+    "collect": Command(CollectConfig, None, {
         **_ENV_FLAGS, "actors": "actors", "steps": "steps", "out": "out", "append": "append", "policy":
         "policy.kind", "expert": "policy.expert_path", "noise": "policy.noise_std", "ray-address": "ray_address",
         "segmentation": "segmentation.mode", "seg-address": "segmentation.client.address"},
-        'Record a dataset of distracted frames, masks and actions with the actor fleet.'),
-    "train": (TrainConfig, None, {
+        'Record a dataset of distracted frames, masks and actions with the actor fleet.', "masklam.collect:run_collect"),
+    "train": Command(TrainConfig, None, {
         **_ENV_FLAGS, "actors": "actors", "updates": "updates", "minutes": "minutes", "methods": "learner.methods",
         "out": "out", "offline-data": "offline_data", "segmentation": "segmentation.mode"},
-        'Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe.'),
-    "probe": (TrainConfig, None, {
+        'Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe.',
+        "masklam.train:run_train"),
+    "probe": Command(TrainConfig, None, {
         **_ENV_FLAGS, "out": "out", "segmentation": "segmentation.mode"},
         "Re-score the frozen probe of a training run (--out) from its latest checkpoint, with the run's saved "
-        'config (flags override it), e.g. after changing heldout.* settings.'),
-    "preview": (PreviewConfig, None, {
+        'config (flags override it), e.g. after changing heldout.* settings.', "masklam.train:run_probe"),
+    "preview": Command(PreviewConfig, None, {
         **_ENV_FLAGS, "frames": "frames", "presets-table": "presets_table", "out": "out"},
-        'Write a PNG grid and a GIF of distracted frames with the agent mask outlined.'),
-    "segmenter train": (SegmenterConfig, None, {
+        'Write a PNG grid and a GIF of distracted frames with the agent mask outlined.',
+        "masklam.preview:run_preview_command"),
+    "segmenter train": Command(SegmenterConfig, None, {
         "steps": "train.steps", "train-frames": "train_frames", "out": "out", "work-dir": "work_dir"},
-        'Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX.'),
-    "expert train": (ExpertConfig, None, {
+        'Train the default segmentation U-Net on distracted frames with simulator masks and export it to ONNX.',
+        "masklam.segmenter:run_segmenter_train"),
+    "expert train": Command(ExpertConfig, None, {
         "task": "task", "algorithm": "algorithm", "env-steps": "env_steps", "minutes": "minutes", "seed": "seed",
         "out": "out", "export-dir": "export_dir"},
         'Train an expert on proprioceptive state with RLlib SAC or PPO (--resume continues its checkpoint), export it '
-        'with a card.'),
-    "expert eval": (ExpertConfig, None, {
-        "task": "task", "episodes": "eval_episodes", "seed": "seed", "export-dir": "export_dir"},
-        'Evaluate an exported expert (deterministic) and print mean +/- std return.'),
-    "policy train": (PolicyTrainConfig, None, {
+        'with a card.', "masklam.expert:run_expert_train"),
+    "expert eval": Command(ExpertConfig, None, {
+        "task": "task", "episodes": "eval_episodes", "seed": "seed", "export-dir": "export_dir",
+        "checkpoint": "checkpoint"},
+        'Evaluate an exported expert (deterministic) and print mean +/- std return.', "masklam.expert:run_expert_eval"),
+    "policy train": Command(PolicyTrainConfig, None, {
         "data": "data", "method": "method", "lam-run": "lam_run", "labels": "policy.decoder_transitions", "out":
         "out"},
-        'Label a dataset with a trained LAM, train a latent BC policy with RLlib, fit the decoder, evaluate.'),
-    "policy eval": (PolicyEvalConfig, None, {
+        'Label a dataset with a trained LAM, train a latent BC policy with RLlib, fit the decoder, evaluate.',
+        "masklam.policy:run_policy_train"),
+    "policy eval": Command(PolicyEvalConfig, None, {
         "checkpoint": "checkpoint", "episodes": "episodes", "seed": "seed", "preset": "preset", "gif": "gif"},
-        'Evaluate a policy checkpoint (deterministic) and record a GIF of a rollout with the distracted frames.'),
-    "tune": (TuneGridConfig, None, {
+        'Evaluate a policy checkpoint (deterministic) and record a GIF of a rollout with the distracted frames.',
+        "masklam.policy:run_policy_eval"),
+    "tune": Command(TuneGridConfig, None, {
         "name": "name", "out": "out"},
-        'Ray Tune grid of method x task x seed x label budget on recorded datasets; one results table + plots.'),
-    "quickstart": (QuickstartConfig, "configs/quickstart.yaml", {
+        'Ray Tune grid of method x task x seed x label budget on recorded datasets; one results table + plots.',
+        "masklam.tune:run_tune"),
+    "quickstart": Command(QuickstartConfig, "configs/quickstart.yaml", {
         "task": "collect.env.task", "preset": "collect.env.preset", "steps": "collect.steps", "train-minutes":
         "train.minutes", "budget-minutes": "budget_minutes", "out": "out"},
         'The main job on the embedded default: preview, collect with served masks, train LAPO and MaskLAM online, '
-        'then latent-action policies evaluated on returns; writes runs/<timestamp>/report.md.'),
+        'then latent-action policies evaluated on returns; writes runs/<timestamp>/report.md.',
+        "masklam.quickstart:run_quickstart"),
 }
+
+
+def run_command(name: str, cfg: Any) -> None:
+    """Import the command's module only now (torch, Ray and RLlib load only for the commands that need them)."""
+    module, function = COMMANDS[name].runner.split(":")
+    getattr(importlib.import_module(module), function)(cfg)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("segserver", add_help=False, help="segmentation service: masklam segserver serve --help")
     groups: dict[str, argparse._SubParsersAction] = {}
-    for name, (cls, default_file, flags, help_text) in COMMANDS.items():
+    for name, command in COMMANDS.items():
+        cls, default_file, flags, help_text = command.config, command.default_file, command.flags, command.help
         if " " in name:  # "segmenter train" -> masklam segmenter train
             group, leaf = name.split(" ", 1)
             if group not in groups:
@@ -83,8 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
             p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--config", default=default_file, help=f"YAML config ({cls.__name__}); default: "
                        f"{default_file or 'built-in defaults'}")
-        if name == "expert eval":
-            p.add_argument("--checkpoint", default=None, help="an expert .npz (default: <export-dir>/<task>.npz)")
         if name in RUN_COMMANDS:
             p.add_argument("--resume", dest="flag__resume", action="store_const", const=True, default=None,
                            help="continue the run in its directory (--out): its saved config is the base, flags "
@@ -99,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve(args: argparse.Namespace) -> Any:
-    cls, default_file, _, _ = COMMANDS[args.command]
+    cls, default_file = COMMANDS[args.command].config, COMMANDS[args.command].default_file
     overrides: dict[str, Any] = {}
     for text in args.overrides:
         k, v = parse_override(text)
@@ -144,54 +169,7 @@ def _main(argv: list[str]) -> int:
         print(f"masklam {args.command}: {exc}", file=sys.stderr)
         return 2
     try:
-        if args.command == "collect":
-            from masklam.collect import run_collect
-
-            run_collect(cfg)
-        elif args.command == "train":
-            from masklam.train import run_train
-
-            run_train(cfg)
-        elif args.command == "probe":
-            from masklam.train import run_probe
-
-            run_probe(cfg)
-        elif args.command == "preview":
-            from masklam.preview import run_preview, run_presets_table
-
-            if cfg.presets_table:
-                print(f"wrote {run_presets_table(cfg)}")
-            else:
-                png, gif = run_preview(cfg)
-                print(f"wrote {png} and {gif}")
-        elif args.command == "segmenter train":
-            from masklam.segmenter import run_segmenter_train
-
-            run_segmenter_train(cfg)
-        elif args.command == "expert train":
-            from masklam.expert import run_expert_train
-
-            run_expert_train(cfg)
-        elif args.command == "expert eval":
-            from masklam.expert import run_expert_eval
-
-            run_expert_eval(cfg, args.checkpoint)
-        elif args.command == "policy train":
-            from masklam.policy import run_policy_train
-
-            run_policy_train(cfg)
-        elif args.command == "policy eval":
-            from masklam.policy import run_policy_eval
-
-            run_policy_eval(cfg)
-        elif args.command == "tune":
-            from masklam.tune import run_tune
-
-            run_tune(cfg)
-        elif args.command == "quickstart":
-            from masklam.quickstart import run_quickstart
-
-            run_quickstart(cfg)
+        run_command(args.command, cfg)
     except KeyboardInterrupt:
         print("masklam: interrupted", file=sys.stderr)
         return 130

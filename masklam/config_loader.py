@@ -36,7 +36,7 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
                 return _coerce(arg, value, path)
             except ConfigError as exc:
                 errors.append(str(exc))
-        _fail(path, f"{value!r} does not fit {tp}")
+        _fail(path, f"{value!r} does not fit {tp} (" + "; ".join(errors) + ")")
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value

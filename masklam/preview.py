@@ -26,6 +26,15 @@ def outline(frame: np.ndarray, mask: np.ndarray, scale: int) -> np.ndarray:
     return big
 
 
+def run_preview_command(cfg: PreviewConfig) -> None:
+    """`masklam preview`: the presets table with `presets_table`, else a preview grid and GIF."""
+    if cfg.presets_table:
+        print(f"wrote {run_presets_table(cfg)}")
+    else:
+        png, gif = run_preview(cfg)
+        print(f"wrote {png} and {gif}")
+
+
 def run_preview(cfg: PreviewConfig) -> tuple[Path, Path]:
     """Roll out a random policy and write preview.png (grid) and preview.gif; returns their paths."""
     out = Path(cfg.out)

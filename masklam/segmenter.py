@@ -16,10 +16,10 @@ from actors.shards import ShardReader
 from common.files import atomic_write_bytes
 from actors.sinks import ShardSink
 from actors.worker import ActorWorker
-from learner.device import hardware
+from learner.segmenter.card import heldout_iou, segmenter_card
 from learner.segmenter.data import load_frames
-from learner.segmenter.train import export_onnx, mask_iou, predict_masks, train_unet
-from masklam.config import SegmenterConfig, save_config, to_dict
+from learner.segmenter.train import export_onnx, train_unet
+from masklam.config import SegmenterConfig, save_config
 from masklam.progress import stage_progress
 from masklam.ray_runtime import ray_session
 
@@ -97,31 +97,14 @@ def run_segmenter_train(cfg: SegmenterConfig, console: Console | None = None) ->
         net = train_unet(cfg.train, frames, masks, on_step)
         train_s = time.perf_counter() - t_train
     export_onnx(net, out, cfg.size)
-    per_env, per_task = {}, {}
-    for task_name, preset, d, _, _ in _datasets(cfg, "test"):
-        f, m = load_frames(d)
-        pred = predict_masks(net, f)
-        per_env[f"{task_name}/{preset}"] = round(mask_iou(pred, m), 4)
-        acc = per_task.setdefault(task_name, [[], []])
-        acc[0].append(pred), acc[1].append(m)
-    iou = {t: round(mask_iou(np.concatenate(p), np.concatenate(m)), 4) for t, (p, m) in per_task.items()}
-    card = {
-        "model": out.name, "format": "onnx", "input": "frames [B,3,H,W] float32 in [0,1]",
-        "output": "masks [B,1,H,W] float32 agent probability", "threshold": 0.5,
-        "architecture": f"U-Net widths {cfg.train.widths}",
-        "parameters": int(sum(p.numel() for p in net.parameters())),
-        "training_data": {"tasks": cfg.tasks, "presets": cfg.presets, "frames_per_env": cfg.train_frames,
-                          "total_frames": int(len(frames)), "size": cfg.size, "seed": cfg.seed,
-                          "backgrounds": "procedural, train split", "policy": "random",
-                          "labels": "MuJoCo segmentation (simulator masks)"},
-        "held_out": {"frames_per_env": cfg.eval_frames, "seed": cfg.seed + 10_000,
-                     "backgrounds": "procedural, test split (disjoint seeds)"},
-        "train": to_dict(cfg.train), "train_seconds": round(train_s, 1),
-        "mask_iou": iou, "mask_iou_per_preset": per_env,
-        "hardware": hardware(),
-        "wall_seconds": round(time.perf_counter() - wall, 1),
-        "created": time.strftime("%Y-%m-%d"),
-    }
+    iou, per_env = heldout_iou(net, [(t, p, d) for t, p, d, _, _ in _datasets(cfg, "test")])
+    data = {"tasks": cfg.tasks, "presets": cfg.presets, "frames_per_env": cfg.train_frames,
+            "total_frames": int(len(frames)), "size": cfg.size, "seed": cfg.seed,
+            "backgrounds": "procedural, train split", "policy": "random",
+            "labels": "MuJoCo segmentation (simulator masks)"}
+    held_out = {"frames_per_env": cfg.eval_frames, "seed": cfg.seed + 10_000,
+                "backgrounds": "procedural, test split (disjoint seeds)"}
+    card = segmenter_card(out, net, cfg.train, data, held_out, iou, per_env, train_s, time.perf_counter() - wall)
     atomic_write_bytes(out.with_suffix(".json"), json.dumps(card, indent=1).encode())
     console.print(f"[green]exported[/] {out} ({out.stat().st_size // 1024} KiB); mask_iou per task: {iou}")
     return card

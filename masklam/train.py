@@ -118,31 +118,31 @@ def _train(cfg: TrainConfig, actor: ActorConfig, out: Path, console: Console, ac
         thread = threading.Thread(target=fleet.run, args=(10**15, None, stop), daemon=True, name="fleet")
         thread.start()
     info = ray.get(learner.info.remote())
-    if info["resumed_from"] is not None:
-        console.print(f"resumed from update {info['resumed_from']}")
+    if info.resumed_from is not None:
+        console.print(f"resumed from update {info.resumed_from}")
     console.print(f"[bold]train[/] {', '.join(cfg.learner.methods)} on {cfg.env.task}/{cfg.env.preset}: "
-                  f"{cfg.updates} updates, batch {cfg.learner.batch_size}, learner on {info['device']}")
+                  f"{cfg.updates} updates, batch {cfg.learner.batch_size}, learner on {info.device}")
     writer = run_writer(out)
-    stats = {"updates": info["updates"], "ups": 0.0, "chunks_in": 0}
-    t0, done = time.perf_counter(), info["updates"]
+    stats = {"updates": info.updates, "ups": 0.0, "chunks_in": 0}
+    t0, done = time.perf_counter(), info.updates
     budget_s = cfg.minutes * 60 if cfg.minutes else None
     try:
         with stage_progress(console) as bar:
             task = bar.add_task("train", total=cfg.updates, completed=done, stats="waiting for the replay")
             while done < cfg.updates and (budget_s is None or time.perf_counter() - t0 < budget_s):
                 r = ray.get(learner.train.remote(min(cfg.updates_per_call, cfg.updates - done)))
-                done = r["updates"]
-                for k, v in r["metrics"].items():
+                done = r.updates
+                for k, v in r.metrics.items():
                     writer.add_scalar(k, v, done)
-                writer.add_scalar("learner/ups", r["ups"], done)
-                writer.add_scalar("learner/replay_blocks", r["replay_blocks"], done)
-                probe = "  ".join(f"{m} {r['metrics'].get(f'{m}/probe_nmse_online', float('nan')):.3f}"
+                writer.add_scalar("learner/ups", r.ups, done)
+                writer.add_scalar("learner/replay_blocks", r.replay_blocks, done)
+                probe = "  ".join(f"{m} {r.metrics.get(f'{m}/probe_nmse_online', float('nan')):.3f}"
                                   for m in cfg.learner.methods)
-                bar.update(task, completed=done, stats=f"{r['ups']:.2f} upd/s  probe {probe}  "
-                                                       f"replay {r['replay_blocks']} blocks")
-                stats.update(updates=done, ups=r["ups"], chunks_in=r["chunks_in"])
+                bar.update(task, completed=done, stats=f"{r.ups:.2f} upd/s  probe {probe}  "
+                                                       f"replay {r.replay_blocks} blocks")
+                stats.update(updates=done, ups=r.ups, chunks_in=r.chunks_in)
         ray.get(learner.checkpoint.remote())
-        state = ray.get(learner.state.remote())["learner"]
+        state = ray.get(learner.state.remote())
     finally:
         writer.close()
         if fleet is not None:

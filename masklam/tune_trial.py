@@ -73,4 +73,4 @@ def _train_lam(cfg, action_dim: int, grid: TuneGridConfig, task: str, ckpt_dir: 
     while learner.updates() < grid.lam_updates:
         learner.train(min(50, grid.lam_updates - learner.updates()))
     learner.checkpoint()
-    return learner.state()["learner"]
+    return learner.state()

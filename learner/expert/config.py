@@ -57,9 +57,12 @@ class ExpertConfig:
     """Stop early once the deterministic eval return reaches this; 0 = the task's default target."""
     resume: bool = False
     """Continue the run in <out>/<task> from its last checkpoint, towards the same env_steps total."""
+    checkpoint: str | None = None
+    """`expert eval` only: the exported .npz to evaluate (default: <export_dir>/<task>.npz)."""
 
     RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = ("env_steps", "minutes", "eval_episodes", "export_dir",
-                                                    "target_return", "checkpoint_every", "out")
+                                                    "target_return", "checkpoint_every", "out",
+                                                    "checkpoint")
 
     def run_directory(self) -> Path:
         return Path(self.out) / self.task

@@ -31,13 +31,13 @@ def test_killed_actor_and_learner_recover(ray_local, tmp_path):
         cfg=cfg, action_dim=6, queue=queue, checkpoint_dir=str(tmp_path), checkpoint_every=5, min_blocks=8)
     try:
         first = ray.get(learner.train.remote(10), timeout=120)
-        assert first["updates"] == 10 and first["chunks_in"] > 0
+        assert first.updates == 10 and first.chunks_in > 0
         ray.kill(fleet.workers[0], no_restart=False)  # an actor dies: Ray restarts it, the stream resumes
         ray.kill(learner, no_restart=False)           # the learner dies: restarted from its last checkpoint
         second = ray.get(learner.train.remote(5), timeout=120)
-        assert second["updates"] == 15, "the update counter continues from the checkpoint"
-        assert ray.get(learner.info.remote())["resumed_from"] == 10
+        assert second.updates == 15, "the update counter continues from the checkpoint"
+        assert ray.get(learner.info.remote()).resumed_from == 10
         third = ray.get(learner.train.remote(5), timeout=120)  # and fresh chunks keep arriving
-        assert third["chunks_in"] > second["chunks_in"]
+        assert third.chunks_in > second.chunks_in
     finally:
         stop_streaming(fleet, stop, thread, queue)

@@ -9,7 +9,7 @@ from masklam.config_fields import field_docs, flag_help, parse_flag, resolve_fie
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_shortcut_flag_is_a_documented_field(command):
-    cls, _, flags, _ = COMMANDS[command]
+    cls, flags = COMMANDS[command].config, COMMANDS[command].flags
     for flag, key in flags.items():
         _, doc = resolve_field(cls, key)
         assert doc, f"masklam {command} --{flag}: field {key} has no docstring"
@@ -36,3 +36,11 @@ def test_flag_text_is_parsed_by_the_field_type():
 def test_long_help_is_cut_at_a_sentence():
     doc = "First sentence here. " + "x" * 300
     assert flag_help(doc) == "First sentence here."
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_names_a_runner_that_exists(command):
+    import importlib
+
+    module, function = COMMANDS[command].runner.split(":")
+    assert callable(getattr(importlib.import_module(module), function)), command

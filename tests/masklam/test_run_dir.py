@@ -14,7 +14,7 @@ def resolved(*argv):
 
 def test_every_run_command_declares_its_directory_and_what_a_resume_may_change():
     for command in RUN_COMMANDS:
-        cls = COMMANDS[command][0]
+        cls = COMMANDS[command].config
         assert isinstance(cls.RESUME_MAY_CHANGE, tuple), command
         assert "resume" in {f.name for f in __import__("dataclasses").fields(cls)}, command
         args = build_parser().parse_args([*command.split(), "--resume"])
