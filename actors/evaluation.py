@@ -58,6 +58,23 @@ def bootstrap_ci90(values: Sequence[float], draws: int = 5000, seed: int = 0) ->
     return [float(x) for x in np.quantile(means, [0.05, 0.95])]
 
 
+def hierarchical_ci90(groups: Sequence[Sequence[float]], draws: int = 5000, seed: int = 0) -> list[float]:
+    """90% bootstrap interval of the mean over seeds and episodes: each draw resamples the seeds (groups) with
+    replacement, then the episodes within each drawn seed, and averages the seeds' means. One group is the plain
+    bootstrap over its episodes."""
+    gs = [np.asarray(g, np.float64) for g in groups if len(g)]
+    if not gs:
+        return [float("nan")] * 2
+    if len(gs) == 1:
+        return bootstrap_ci90(gs[0], draws, seed)
+    rng = np.random.default_rng(seed)
+    means = np.empty(draws)
+    for d in range(draws):
+        picked = rng.integers(0, len(gs), len(gs))
+        means[d] = np.mean([gs[i][rng.integers(0, len(gs[i]), len(gs[i]))].mean() for i in picked])
+    return [float(x) for x in np.quantile(means, [0.05, 0.95])]
+
+
 def evaluate(policy: PixelPolicy | None, task: str, preset: str, seeds: Sequence[int], size: int = 64,
              frame_stack: int = 3, max_steps: int | None = None) -> dict:
     """Mean, std and 90% bootstrap interval of the return over one episode per seed."""

@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
+from actors.evaluation import hierarchical_ci90
 from common.files import atomic_write_bytes
 from learner.device import hardware
 from masklam.config import TuneGridConfig, to_dict
 
-COLUMNS = ["task", "method", "label_budget", "seeds", "probe_nmse", "probe_nmse_std", "return", "return_std",
+COLUMNS = ["task", "method", "label_budget", "seeds", "probe_nmse", "probe_nmse_std", "probe_ci90_low",
+           "probe_ci90_high", "return", "return_std", "return_ci90_low", "return_ci90_high",
            "return_norm_bc", "return_norm_bc_std", "return_gain_bc", "return_gain_bc_std", "return_norm_expert",
            "return_norm_expert_std"]
 
@@ -48,15 +50,19 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
                for (task, m, n), ts in groups.items() if m == "bc"}
     nan = float("nan")
 
-    def row(task, method, n, seeds, rets, probes, std=None) -> dict:
+    def row(task, method, n, seeds, rets, probes, std=None, episodes=None) -> dict:
         base = baselines[task]
         expert = base["expert"]["mean"] if base["expert"] else None
         rnd = base["random"]["mean"] if base["random"] else nan
         bc = bc_mean.get((task, n if n != "" else min((k[1] for k in bc_mean if k[0] == task), default=None)))
         r, p = _mean_std(rets), _mean_std(probes)
         nb, ne, gb = normalised(rets, bc), normalised(rets, expert), normalised(rets, bc, rnd)
+        ci = hierarchical_ci90(episodes) if episodes else [nan, nan]
+        pci = hierarchical_ci90([[x] for x in probes if x is not None]) if len(probes) > 1 else [nan, nan]
         return {"task": task, "method": method, "label_budget": n, "seeds": seeds, "probe_nmse": p[0],
-                "probe_nmse_std": p[1], "return": r[0], "return_std": r[1] if std is None else std,
+                "probe_nmse_std": p[1], "probe_ci90_low": pci[0], "probe_ci90_high": pci[1],
+                "return": r[0], "return_std": r[1] if std is None else std,
+                "return_ci90_low": ci[0], "return_ci90_high": ci[1],
                 "return_norm_bc": nb[0], "return_norm_bc_std": nb[1], "return_gain_bc": gb[0],
                 "return_gain_bc_std": gb[1], "return_norm_expert": ne[0], "return_norm_expert_std": ne[1]}
 
@@ -66,11 +72,13 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
             if name == "stand_still" and not base.get(name):
                 continue
             b = base.get(name) or {"mean": nan, "std": nan}  # no shipped expert: a row of "-"
-            rows.append(row(task, name, "", "", [b["mean"]], [], std=b["std"]))
+            rows.append(row(task, name, "", "", [b["mean"]], [], std=b["std"],
+                            episodes=[b["returns"]] if b.get("returns") else None))
     for (task, method, n), ts in sorted(groups.items()):
         ts = sorted(ts, key=lambda t: t["seed"])
         rows.append(row(task, method, n, ",".join(str(t["seed"]) for t in ts), [t["return_mean"] for t in ts],
-                        [t.get("probe_nmse") for t in ts]))
+                        [t.get("probe_nmse") for t in ts],
+                        episodes=[t.get("returns") or [t["return_mean"]] for t in ts]))
     ratios = {}
     for (task, method, n), ts in groups.items():
         if method == "masklam" and (task, "lapo", n) in groups:
@@ -83,6 +91,13 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
     return rows, ratios
 
 
+def _fmt_ci(v, low, high) -> str:
+    """mean [90% interval], or the mean alone where no interval could be drawn."""
+    if v is None or not np.isfinite(v):
+        return "-"
+    return f"{v:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(low) and np.isfinite(high) else f"{v:.3f}"
+
+
 def _fmt(v, std=None) -> str:
     if isinstance(v, str):
         return v
@@ -93,11 +108,13 @@ def _fmt(v, std=None) -> str:
 
 def markdown(rows: list[dict], ratios: dict, cfg: TuneGridConfig, meta: dict) -> str:
     lines = ["# Latent-action policies: Ray Tune grid", "",
-             "| task | method | N labels | seeds | probe_nmse | return | return_norm_bc | return_gain_bc | "
-             "return_norm_expert |", "|---|---|---|---|---|---|---|---|---|"]
+             "| task | method | N labels | seeds | probe_nmse [90% CI] | return [90% CI] | return std | "
+             "return_norm_bc | return_gain_bc | return_norm_expert |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['task']} | {r['method']} | {r['label_budget']} | {r['seeds']} | "
-                     f"{_fmt(r['probe_nmse'], r['probe_nmse_std'])} | {_fmt(r['return'], r['return_std'])} | "
+                     f"{_fmt_ci(r['probe_nmse'], r['probe_ci90_low'], r['probe_ci90_high'])} | "
+                     f"{_fmt_ci(r['return'], r['return_ci90_low'], r['return_ci90_high'])} | "
+                     f"{_fmt(r['return_std'])} | "
                      f"{_fmt(r['return_norm_bc'], r['return_norm_bc_std'])} | "
                      f"{_fmt(r['return_gain_bc'], r['return_gain_bc_std'])} | "
                      f"{_fmt(r['return_norm_expert'], r['return_norm_expert_std'])} |")
@@ -109,7 +126,9 @@ def markdown(rows: list[dict], ratios: dict, cfg: TuneGridConfig, meta: dict) ->
     p = cfg.policy
     lines += ["", "Protocol: deterministic policies; " f"{p.eval_episodes} evaluation episodes per trial on seeds "
               f"{p.eval_seed}..{p.eval_seed + p.eval_episodes - 1} (test-split backgrounds, the dataset's preset); "
-              "± is the std over seeds (baselines: over episodes). random acts uniformly; expert is the shipped "
+              "intervals are 90% bootstrap intervals of the mean over seeds and episodes (seeds resampled, then each "
+              "seed's episodes; probe_nmse: over seeds), `return std` and ± the std over seeds (baselines: over "
+              "episodes). random acts uniformly; expert is the shipped "
               "state-based expert's card return. return_norm_bc = R / R_bc (BC on all true labels) and "
               "return_norm_expert = R / R_expert, shown only when the reference is positive; return_gain_bc = "
               "(R - R_random) / (R_bc - R_random), BC's gain over random that the policy keeps.",

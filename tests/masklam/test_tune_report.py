@@ -49,3 +49,24 @@ def test_budgets_are_separate_rows_and_missing_pieces_stay_nan():
     assert all(np.isnan(r["return_norm_bc"]) and np.isnan(r["return_norm_expert"]) for r in lapo)
     assert np.isnan(next(r for r in rows if r["method"] == "expert")["return"])  # still listed, as "-"
     assert list(ratios) == ["halfcheetah/n10"] and ratios["halfcheetah/n10"]["raw"] == pytest.approx(0.5)
+
+
+def test_return_intervals_resample_seeds_and_episodes():
+    trials = [dict(trial("lapo", 0, 100.0), returns=[90.0, 110.0]), dict(trial("lapo", 1, 300.0), returns=[290.0, 310.0]),
+              dict(trial("bc", 0, 500.0), returns=[500.0, 500.0])]
+    base = {"halfcheetah": {**BASE["halfcheetah"], "random": {"mean": -300.0, "std": 50.0,
+                                                              "returns": [-350.0, -250.0]}}}
+    by = {r["method"]: r for r in summarise(trials, base)[0]}
+    lapo = by["lapo"]
+    # between-seed spread dominates: the interval reaches towards both seeds' means, not just +-10 around 200
+    assert 90.0 <= lapo["return_ci90_low"] < 150.0 and 250.0 < lapo["return_ci90_high"] <= 310.0
+    assert by["bc"]["return_ci90_low"] == by["bc"]["return_ci90_high"] == 500.0
+    assert -350.0 <= by["random"]["return_ci90_low"] < -300.0 < by["random"]["return_ci90_high"] <= -250.0
+    assert np.isnan(by["expert"]["return_ci90_low"])  # a card carries no episodes
+
+
+def test_hierarchical_interval_is_the_plain_bootstrap_for_one_seed():
+    from actors.evaluation import bootstrap_ci90, hierarchical_ci90
+
+    assert hierarchical_ci90([[1.0, 2.0, 3.0, 4.0]]) == bootstrap_ci90([1.0, 2.0, 3.0, 4.0])
+    assert all(np.isnan(hierarchical_ci90([])))
