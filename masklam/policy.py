@@ -48,7 +48,7 @@ def lam_labeller(lam_run: str | Path, method: str, action_dim: int) -> LatentLab
 def ray_warnings_to(path: Path, console: Console):
     """RLlib's and Ray Data's internal deprecation warnings (about their own calls, nothing a user can act on) go
     to the run's log file instead of burying the progress lines; never dropped."""
-    names = ("ray._common.deprecation", "ray.rllib", "ray.data", "py.warnings")
+    names = ("ray._common.deprecation", "ray.rllib", "ray.data", "ray.tune", "py.warnings")
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     saved = []
@@ -98,7 +98,11 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
 
 def run_policy_eval(cfg: PolicyEvalConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
-    module, meta = load_policy(cfg.checkpoint)
+    gif = Path(cfg.gif) if cfg.gif else None
+    log_dir = (gif.parent if gif else Path(cfg.checkpoint).parent)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with ray_warnings_to(log_dir / "rllib.log", console):  # RLlib warns about its own RLModule internals
+        module, meta = load_policy(cfg.checkpoint)
     preset = cfg.preset or meta["preset"]
     seeds = list(range(cfg.seed, cfg.seed + cfg.episodes))
     t = time.perf_counter()
@@ -108,7 +112,7 @@ def run_policy_eval(cfg: PolicyEvalConfig, console: Console | None = None) -> di
     rest = evaluate(module.act, meta["task"], preset, seeds[1:], meta["size"], meta["frame_stack"],
                     cfg.max_steps)["returns"] if len(seeds) > 1 else []
     returns = [first, *rest]
-    gif = Path(cfg.gif) if cfg.gif else Path(cfg.checkpoint).with_name(f"rollout_{meta['task']}_{preset}.gif")
+    gif = gif or Path(cfg.checkpoint).with_name(f"rollout_{meta['task']}_{preset}.gif")
     write_gif(frames[:cfg.gif_frames], gif, scale=3)
     result = {"checkpoint": str(cfg.checkpoint), "method": meta.get("method"), "task": meta["task"],
               "preset": preset, "seeds": seeds, "returns": returns, "mean": float(np.mean(returns)),
@@ -116,8 +120,6 @@ def run_policy_eval(cfg: PolicyEvalConfig, console: Console | None = None) -> di
     console.print(f"{meta.get('method')} on {meta['task']}/{preset}: return {result['mean']:.1f} +/- "
                   f"{result['std']:.1f} over {len(returns)} episodes; GIF {gif}")
     return result
-
-
 
 
 def run_policy_comparison(data: str | Path, lam_run: str | Path, methods: list[str], policy: LatentPolicyConfig,
