@@ -17,6 +17,7 @@ from learner.policy.mse_learner import MSEBCTorchLearner
 from learner.policy.rl_module import PixelPolicyRLModule
 
 DATA_CPUS = 0  # Ray CPUs of each Ray Data read task and of the pre-learner actor (they run on the caller's)
+READ_CONCURRENCY = 2  # parquet read tasks at a time (one file of 2048 stacks is ~75 MB at 64 px)
 
 
 def quiet_ray_data() -> None:
@@ -74,7 +75,9 @@ def build_bc_config(data_dir: str | Path, obs_space: gym.spaces.Box, target_dim:
                       dataset_num_iters_per_learner=iters_per_train,
                       # The default (2 pre-learner actors at 1 CPU each, plus read tasks) deadlocks a 2-CPU
                       # cluster, and under Tune the trial already holds the CPUs its data pipeline runs on.
-                      input_read_method_kwargs={"num_cpus": DATA_CPUS},
+                      # read tasks at 0 CPUs are otherwise unbounded: dozens of ~1 GB readers at once got the
+                      # run OOM-killed by Ray beside other jobs; READ_CONCURRENCY at a time is ahead of the learner
+                      input_read_method_kwargs={"num_cpus": DATA_CPUS, "concurrency": READ_CONCURRENCY},
                       # one pre-learner actor, given as Ray Data's `compute` (its `concurrency` is deprecated);
                       # `concurrency: None` drops the value RLlib's defaults would merge in
                       map_batches_kwargs={"concurrency": None, "compute": ActorPoolStrategy(size=1),

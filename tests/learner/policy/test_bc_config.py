@@ -21,6 +21,7 @@ def test_bc_config_is_offline_with_one_local_learner(labels):
     assert cfg.num_env_runners == 0 and cfg.num_learners == 0
     assert cfg.train_batch_size_per_learner == 8 and cfg.dataset_num_iters_per_learner == 2
     assert len(cfg.input_) == 1 and cfg.input_[0].endswith("part-00000.parquet")
+    assert cfg.input_read_method_kwargs["concurrency"] == 2  # bounded readers: 0-CPU read tasks are unbounded
     assert cfg.num_gpus_per_learner == (1 if torch.cuda.is_available() else 0)  # auto follows what we see
     assert build(labels, "cuda").num_gpus_per_learner == 1 and build(labels, "cpu").num_gpus_per_learner == 0
 
