@@ -174,6 +174,10 @@ class QuickstartConfig:
     """N labelled transitions for the latent policies' decoders."""
     policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)
     """Latent BC, decoder and evaluation of the policy stage."""
+    bc_reference_iterations: int = 0
+    """BC-on-true-labels `train()` calls (0: policy.bc_iterations). The reference gets its own budget: at the
+    quickstart's LAM budget the latents carry little to clone, while BC on true labels needs ~2,000 minibatches to
+    clearly beat stand-still (results/policy/bc_quickstart_budget_cpu.md)."""
     budget_minutes: float | None = None
     """Scale the whole job to about this many minutes (None: the config as written, ~8 minutes on 2 CPU cores).
     Online LAM training gets 40% of it; collected steps and BC iterations grow with it."""

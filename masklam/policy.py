@@ -123,19 +123,21 @@ def run_policy_eval(cfg: PolicyEvalConfig, console: Console | None = None) -> di
 
 
 def run_policy_comparison(data: str | Path, lam_run: str | Path, methods: list[str], policy: LatentPolicyConfig,
-                          labels: int, out: str | Path, console: Console) -> dict:
+                          labels: int, out: str | Path, console: Console, bc_iterations: int = 0) -> dict:
     """Train and evaluate one policy per method on the same data and seeds, plus the random policy's return.
 
-    Used by the quickstart: `bc` clones all true actions; LAM methods label with their frozen IDM from `lam_run`
-    and fit the decoder on `labels` labelled transitions.
+    Used by the quickstart: `bc` clones all true actions (for `bc_iterations` iterations when > 0); LAM methods
+    label with their frozen IDM from `lam_run` and fit the decoder on `labels` labelled transitions.
     """
     out = Path(out)
     results: dict[str, dict] = {}
     for method in methods:
         console.rule(f"latent policy: {method}")
+        method_policy = dataclasses.replace(policy, decoder_transitions=labels)
+        if method == "bc" and bc_iterations > 0:
+            method_policy = dataclasses.replace(method_policy, bc_iterations=bc_iterations)
         cfg = PolicyTrainConfig(data=str(data), method=method, lam_run=None if method == "bc" else str(lam_run),
-                                policy=dataclasses.replace(policy, decoder_transitions=labels),
-                                out=str(out / method))
+                                policy=method_policy, out=str(out / method))
         results[method] = run_policy_train(cfg, console)
     floor = trivial_baselines(data, policy)
     rnd, still, seeds = floor["random"], floor["stand_still"], floor["seeds"]

@@ -39,6 +39,7 @@ def scale_to_budget(cfg: QuickstartConfig) -> None:
     cfg.train.minutes = 0.4 * cfg.budget_minutes
     cfg.collect.steps = int(cfg.collect.steps * f)
     cfg.policy.bc_iterations = int(cfg.policy.bc_iterations * f)
+    cfg.bc_reference_iterations = int(cfg.bc_reference_iterations * f)
 
 
 def prepare_run(cfg: QuickstartConfig, console: Console) -> tuple[QuickstartConfig, Path]:
@@ -124,7 +125,7 @@ def _run_stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
     if cfg.policy_methods:
         policies = clock.run("policies", lambda: run_policy_comparison(
             cfg.collect.out, cfg.train.out, cfg.policy_methods, cfg.policy, cfg.policy_labels, run_dir / "policy",
-            console))
+            console, cfg.bc_reference_iterations))
     seconds = clock.seconds
     hardware_line = results.get("hardware") or hardware()
     report = {"run_dir": str(run_dir), "hardware": hardware_line, "stage_seconds": seconds,

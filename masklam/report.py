@@ -118,35 +118,43 @@ def write_report(run_dir: Path, hardware: str, collect: dict, train: dict, stage
     return path
 
 
+def _ci(result: dict) -> str:
+    ci = result.get("ci90")
+    return f"[{ci[0]:.1f}, {ci[1]:.1f}]" if ci and all(np.isfinite(ci)) else "-"
+
+
 def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Path) -> list[str]:
-    """The returns table (random, expert, BC on all labels, each latent policy) and its plot."""
-    rows: list[tuple[str, float, float, str]] = []  # name, mean, std, episodes
+    """The returns table (random, stand-still, expert, BC on all labels, each latent policy) and its plot."""
+    rows: list[tuple[str, float, float, str, str]] = []  # name, mean, std, 90% interval, episodes
     if policies:
         rnd = policies["random"]
-        rows.append(("random", rnd["mean"], rnd["std"], str(len(rnd["returns"]))))
+        rows.append(("random", rnd["mean"], rnd["std"], _ci(rnd), str(len(rnd["returns"]))))
         if policies.get("stand_still"):
             st = policies["stand_still"]
-            rows.append(("stand-still (the dataset's mean action)", st["mean"], st["std"], str(len(st["returns"]))))
+            rows.append(("stand-still (the dataset's mean action)", st["mean"], st["std"], _ci(st),
+                         str(len(st["returns"]))))
     if expert_card:
         rows.append((f"expert ({expert_card['algorithm']}, {expert_card['env_steps']} env steps, state input)",
-                     expert_card["return_mean"], expert_card["return_std"], str(expert_card["eval_episodes"])))
+                     expert_card["return_mean"], expert_card["return_std"], "-", str(expert_card["eval_episodes"])))
     if not policies:
         return ([_row(["policy", "return (mean +/- std)", "episodes"]), _row(["---"] * 3)]
-                + [_row([n, f"{m:.1f} +/- {s:.1f}", e]) for n, m, s, e in rows]
+                + [_row([n, f"{m:.1f} +/- {s:.1f}", e]) for n, m, s, _, e in rows]
                 + ["", "The latent-policy stage was skipped (policy_methods is empty)."])
     for method, res in policies["methods"].items():
         label = "bc (all true labels)" if method == "bc" else f"{method} (latent BC + decoder, N={policies['labels']})"
-        rows.append((label, res["return"]["mean"], res["return"]["std"], str(len(res["return"]["returns"]))))
+        r = res["return"]
+        rows.append((label, r["mean"], r["std"], _ci(r), str(len(r["returns"]))))
     bc = policies["methods"].get("bc", {}).get("return", {}).get("mean")
     expert = expert_card["return_mean"] if expert_card else None
     rnd = policies["random"]["mean"]
-    lines = [_row(["policy", "return (mean +/- std)", "return_norm_bc", "return_gain_bc", "return_norm_expert",
-                   "episodes"]), _row(["---"] * 6)]
-    for name, mean, std, eps in rows:
+    lines = [_row(["policy", "return (mean +/- std)", "90% CI", "return_norm_bc", "return_gain_bc",
+                   "return_norm_expert", "episodes"]), _row(["---"] * 7)]
+    for name, mean, std, ci, eps in rows:
         cells = [normalised([mean], bc)[0], normalised([mean], bc, rnd)[0], normalised([mean], expert)[0]]
-        lines.append(_row([name, f"{mean:.1f} +/- {std:.1f}", *(f"{c:.3f}" if np.isfinite(c) else "-" for c in cells),
-                           eps]))
+        lines.append(_row([name, f"{mean:.1f} +/- {std:.1f}", ci,
+                           *(f"{c:.3f}" if np.isfinite(c) else "-" for c in cells), eps]))
     res = policies["methods"]
+    lines += ["", bc_verdict(res.get("bc", {}).get("return"), policies.get("stand_still"))]
     if "lapo" in res and "masklam" in res:
         m, lp = res["masklam"]["return"]["mean"], res["lapo"]["return"]["mean"]
         raw = f"{m / lp:.3f}" if lp > 0 else "- (lapo's return is not positive)"
@@ -154,14 +162,27 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
         lines += ["", f"return_ratio = masklam / lapo = **{raw}**; above the random policy, (masklam - random) / "
                   f"(lapo - random) = **{over}**"]
     lines += ["", "return_norm_bc = R / R_bc and return_norm_expert = R / R_expert (shown when the reference is "
-              "positive); return_gain_bc = (R - R_random) / (R_bc - R_random)."]
+              "positive); return_gain_bc = (R - R_random) / (R_bc - R_random). 90% CI: bootstrap over episodes."]
     lines += ["", f"Deterministic policies, evaluation env seeds {policies['seeds'][0]}..{policies['seeds'][-1]}, "
               "test-split backgrounds, the dataset's preset. Policies see only raw distracted frames.", "",
-              f"![returns]({plot_returns(rows, run_dir / 'returns.png').name})"]
+              f"![returns]({plot_returns([r[:3] for r in rows], run_dir / 'returns.png').name})"]
     return lines
 
 
-def plot_returns(rows: list[tuple[str, float, float, str]], path: Path) -> Path:
+def bc_verdict(bc: dict | None, still: dict | None) -> str:
+    """Whether BC on all true labels beats the trivial policy it collapses to (stand-still), by the intervals."""
+    if not bc or not still:
+        return "BC on all true labels or stand-still was not evaluated."
+    lo, hi = bc.get("ci90") or [bc["mean"]] * 2, still.get("ci90") or [still["mean"]] * 2
+    if lo[0] > hi[1]:
+        return (f"BC on all true labels **beats stand-still**: {bc['mean']:.1f} {_ci(bc)} vs {still['mean']:.1f} "
+                f"{_ci(still)} (90% intervals disjoint).")
+    return (f"**BC on all true labels does not clearly beat stand-still** at this budget ({bc['mean']:.1f} {_ci(bc)} "
+            f"vs {still['mean']:.1f} {_ci(still)}): the policy stage carries no signal here; give BC more data or "
+            "minibatches (`--budget-minutes`, results/policy/).")
+
+
+def plot_returns(rows: list[tuple[str, float, float]], path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -12,14 +12,31 @@ CARD = {"algorithm": "SAC", "env_steps": 1000, "return_mean": 1000.0, "return_st
 
 def test_returns_table_normalises_and_plots(tmp_path):
     text = "\n".join(returns_section(policies(500.0, 100.0, 300.0), CARD, tmp_path))
-    assert "| bc (all true labels) | 500.0 +/- 1.0 | 1.000 | 1.000 | 0.500 | 2 |" in text
-    assert "| masklam (latent BC + decoder, N=1000) | 300.0 +/- 1.0 | 0.600 | 0.750 | 0.300 | 2 |" in text
-    assert "| random | -300.0 +/- 5.0 | -0.600 | 0.000 | -0.300 | 2 |" in text
+    assert "| bc (all true labels) | 500.0 +/- 1.0 | - | 1.000 | 1.000 | 0.500 | 2 |" in text
+    assert "| masklam (latent BC + decoder, N=1000) | 300.0 +/- 1.0 | - | 0.600 | 0.750 | 0.300 | 2 |" in text
+    assert "| random | -300.0 +/- 5.0 | - | -0.600 | 0.000 | -0.300 | 2 |" in text
     assert "return_ratio = masklam / lapo = **3.000**" in text and "(lapo - random) = **1.500**" in text
     assert (tmp_path / "returns.png").stat().st_size > 0
 
 
 def test_negative_returns_are_not_turned_into_ratios(tmp_path):
     text = "\n".join(returns_section(policies(-50.0, -100.0, -40.0), None, tmp_path))
-    assert "| masklam (latent BC + decoder, N=1000) | -40.0 +/- 1.0 | - | 1.040 | - | 2 |" in text
+    assert "| masklam (latent BC + decoder, N=1000) | -40.0 +/- 1.0 | - | - | 1.040 | - | 2 |" in text
     assert "- (lapo's return is not positive)" in text and "(lapo - random) = **1.300**" in text
+
+
+def with_intervals(p, bc_ci, still_ci):
+    p["methods"]["bc"]["return"]["ci90"] = bc_ci
+    p["stand_still"] = {"mean": sum(still_ci) / 2, "std": 1.0, "returns": [0.0, 0.0], "ci90": still_ci}
+    return p
+
+
+def test_the_report_says_whether_bc_beats_stand_still_by_the_intervals(tmp_path):
+    text = "\n".join(returns_section(with_intervals(policies(500.0, 100.0, 300.0), [450.0, 550.0],
+                                                    [-55.0, -53.0]), CARD, tmp_path))
+    assert "| bc (all true labels) | 500.0 +/- 1.0 | [450.0, 550.0] |" in text
+    assert "| stand-still (the dataset's mean action) | -54.0 +/- 1.0 | [-55.0, -53.0] |" in text
+    assert "BC on all true labels **beats stand-still**" in text
+    text = "\n".join(returns_section(with_intervals(policies(-40.0, -100.0, -45.0), [-60.0, -20.0],
+                                                    [-55.0, -53.0]), CARD, tmp_path))
+    assert "**BC on all true labels does not clearly beat stand-still**" in text
