@@ -18,16 +18,20 @@ from masklam.config import (CollectConfig, ConfigError, PolicyEvalConfig, Policy
                             QuickstartConfig, SegmenterConfig, TrainConfig, TuneGridConfig, load_config,
                             parse_override)
 
-# A subcommand's config class, default config file, shortcut flags (flag -> dotted key), help, and the function that
-# runs it ("module:function", imported only when that command runs). A flag's type and help text come from the
-# field itself (masklam/config_fields.py).
 @dataclass(frozen=True)
 class Command:
+    """One subcommand. A shortcut flag's type and help text come from the field itself (masklam/config_fields.py)."""
+
     config: type
+    """The config class the command's YAML, flags and --set overrides resolve into."""
     default_file: str | None
+    """YAML read when --config is not given (None: the class's defaults)."""
     flags: dict[str, str]
+    """Shortcut flag -> dotted config key."""
     help: str
+    """One line for --help."""
     runner: str
+    """"module:function" that runs it, imported only when this command runs (torch/Ray/RLlib load on demand)."""
 
 
 _ENV_FLAGS = {"task": "env.task", "preset": "env.preset", "seed": "env.seed", "size": "env.size",
