@@ -19,14 +19,18 @@ from torch import nn
 from learner.lam.augment import random_homography_warp
 from learner.lam.config import FRAME_STACK
 from learner.lam.impala import ImpalaEncoder
+from learner.policy.config import PolicyModelConfig
 
 LOG_STD_RANGE = (-5.0, 2.0)  # keeps the BC negative log-likelihood finite on near-constant targets
 
 
 def default_model_config() -> dict:
-    """The `model_config` keys the module reads (a plain dict: RLlib passes it through RLModuleSpec)."""
-    return {"channels": [8, 16, 16], "blocks": 1, "frame_stack": FRAME_STACK, "size": 64, "feature_dim": 256,
-            "decoder_hidden": [256, 256], "real_action_dim": 0, "shift_px": 0.0}
+    """The `model_config` keys the module reads (a plain dict: RLlib passes it through RLModuleSpec); the sizes
+    default to `PolicyModelConfig`'s."""
+    m = PolicyModelConfig()
+    return {"channels": list(m.channels), "blocks": m.blocks, "frame_stack": FRAME_STACK, "size": 64,
+            "feature_dim": m.feature_dim, "decoder_hidden": list(m.decoder_hidden), "real_action_dim": 0,
+            "shift_px": m.shift_px}
 
 
 def preprocess(obs: torch.Tensor) -> torch.Tensor:

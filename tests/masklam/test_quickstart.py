@@ -20,7 +20,7 @@ TINY = ["--task", "hopper", "--steps", "200", "--set", "preview.frames=6", "--se
         "--set", "policy.bc_batches_per_iteration=2", "--set", "policy.batch_size=8",
         "--set", "policy.model.channels=[4, 8]", "--set", "policy.model.feature_dim=16",
         "--set", "policy.decoder_steps=5", "--set", "policy.eval_episodes=1", "--set", "policy.eval_max_steps=15",
-        "--set", "policy_labels=50"]
+        "--set", "policy_labels=50", "--set", "bc_reference_iterations=2"]
 
 
 def test_quickstart_writes_a_report(tmp_path, capsys):
@@ -31,11 +31,14 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
                    "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:",
                    "| random |", "| stand-still (the dataset's mean action) |", "| bc (all true labels) |",
                    "random-init IDM (floor)", "the leak level", "Not resolved at this budget", "| masklam (latent BC + decoder, N=50) |",
-                   "return_ratio = masklam / lapo", "latent policies (bc, lapo, masklam)"):
+                   "return_ratio = masklam / lapo", "latent policies (bc, lapo, masklam)", "90% CI",
+                   "stand-still"):
         assert needle in report, needle
     summary = json.loads((run_dir / "summary.json").read_text())
     assert set(summary["stage_seconds"]) == {"preview", "collect", "train", "policies"}
     assert summary["policies"]["methods"]["masklam"]["train"]["decoder_transitions"] >= 50  # whole episodes
+    assert summary["policies"]["methods"]["bc"]["train"]["bc_minibatches"] == 2 * 2  # the reference's own budget
+    assert summary["policies"]["methods"]["lapo"]["train"]["bc_minibatches"] == 1 * 2
     assert Image.open(run_dir / "returns.png").size[0] > 500
     assert Image.open(run_dir / "probe.png").size[0] > 500
     gif = Image.open(run_dir / "served_masks.gif")

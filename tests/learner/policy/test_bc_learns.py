@@ -19,8 +19,9 @@ def test_bc_on_true_labels_beats_the_mean_action_on_held_out_episodes(tmp_path, 
                          lambda _w: sink)
     worker.collect(2000)
     worker.close()
-    cfg = LatentPolicyConfig(model=PolicyModelConfig(channels=[8, 16, 16], feature_dim=128), bc_iterations=6,
-                             bc_batches_per_iteration=100, batch_size=32, lr=1e-3, val_fraction=0.15, seed=0)
+    cfg = LatentPolicyConfig(model=PolicyModelConfig(channels=[8, 16, 16], feature_dim=128, shift_px=0.0),
+                             bc_iterations=6, bc_batches_per_iteration=100, batch_size=32, lr=1e-3,
+                             lr_schedule="constant", val_fraction=0.15, seed=0)
     stats = train_policy(sink.chunks, tmp_path / "bc", cfg, None, 3, 3,
                          {"task": "hopper", "preset": "low", "method": "bc"}, log=print)
     curve = [p["heldout_nmse"] for p in stats["bc_curve"]]

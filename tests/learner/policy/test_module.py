@@ -7,7 +7,7 @@ from learner.policy.checkpoint import load_policy, save_policy
 from learner.policy.decoder import fit_decoder
 from learner.policy.rl_module import PixelPolicyRLModule
 
-SMALL = {"channels": [4, 8], "blocks": 1, "feature_dim": 16, "decoder_hidden": [32, 32], "size": 16}
+SMALL = {"channels": [4, 8], "blocks": 1, "feature_dim": 16, "decoder_hidden": [32, 32], "size": 16, "shift_px": 0.0}
 
 
 def module(real_action_dim=2, target_dim=4, seed=0):
