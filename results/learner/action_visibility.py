@@ -27,13 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from actors.envs.tasks import get_task  # noqa: E402
 from actors.shards import ShardReader  # noqa: E402
 from learner.device import hardware  # noqa: E402
 from learner.probe import episode_cv_probe  # noqa: E402
-
-JOINT_POSITIONS = {"walker2d": 8, "hopper": 5, "halfcheetah": 8}
-"""Leading entries of the gymnasium observation that are positions (qpos[1:]); the rest are velocities."""
-
 
 def grey32(frames: np.ndarray) -> np.ndarray:
     """uint8 [T, 64, 64, 3] -> float32 [T, 32 * 32] in [0, 1]: 2x2 average pooling of the channel mean."""
@@ -76,7 +73,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     d, task = load(args.data)
-    npos = JOINT_POSITIONS[task]
+    npos = get_task(task).state_positions
     s, g = d["s"], d["g"]  # [N, 4, S] and [N, 4, 1024] for frames t-2, t-1, t, t+1
     qpos = s[:, :, :npos].reshape(len(s), -1)
     features = {
@@ -90,7 +87,7 @@ def main() -> None:
     out = {"what": __doc__.split("\n\n")[0], "data": str(args.data), "task": task, "rows": len(s),
            "episodes": int(len(np.unique(d["ep"]))), "hardware": hardware(), "probe": {}}
     # How far the action moves the joints in one step: the part of q_{t+1} - q_t that a_t explains linearly.
-    step = qpos.reshape(len(s), 4, npos)[:, 3] - qpos.reshape(len(s), 4, npos)[:, 2]
+    step = s[:, 3, :npos] - s[:, 2, :npos]
     design = np.c_[d["a"], np.ones(len(s))]
     fit = design @ np.linalg.lstsq(design, step, rcond=None)[0]
     out["position_step"] = {"std_rad": step.std(0).round(4).tolist(),

@@ -31,10 +31,6 @@ from actors.evaluation import bootstrap_ci90  # noqa: E402
 from actors.policies import MLPExpertPolicy, shipped_expert  # noqa: E402
 from actors.shards import read_shard  # noqa: E402
 
-JOINT_POSITIONS = {"walker2d": 8, "hopper": 5, "halfcheetah": 8}
-"""Leading entries of the gymnasium observation that are positions (qpos[1:]); the rest are velocities."""
-
-
 def load_episodes(data: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     """(states [T+1, S], actions [T, A]) of every complete episode, overlapping chunks merged by time index."""
     eps: dict[str, tuple[dict, dict]] = {}
@@ -107,7 +103,8 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=10)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    env_id, npos = get_task(args.task).env_id, JOINT_POSITIONS[args.task]
+    spec = get_task(args.task)
+    env_id, npos = spec.env_id, spec.state_positions
     episodes = load_episodes(Path(args.data))
     env = gym.make(env_id)
     expert = MLPExpertPolicy(shipped_expert(args.task), env.action_space.low, env.action_space.high)
