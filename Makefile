@@ -3,6 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: install quickstart test bench protos clean
 
@@ -12,15 +13,20 @@ $(STAMP): pyproject.toml
 	# torch first and alone: on CPU-only boxes that carry the CPU wheel locally pip takes it,
 	# elsewhere the regular wheel (CUDA on Linux x86_64).
 	$(BIN)/pip install "torch==2.13.0"
-	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/pip install -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# the test and deploy-check tools on top (the quickstart does not need them: keeps its install short)
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install -e ".[dev]"
+	touch $(DEV_STAMP)
+
+install: $(DEV_STAMP)
 
 quickstart: $(STAMP)
 	$(BIN)/masklam quickstart
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

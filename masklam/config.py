@@ -166,7 +166,10 @@ class QuickstartConfig:
     preview: PreviewConfig = field(default_factory=PreviewConfig)
     """The preview stage."""
     train: TrainConfig = field(default_factory=TrainConfig)
-    """The online LAM training stage (LAPO and MaskLAM side by side) and its frozen probe."""
+    """The LAM training stage (the methods side by side) and its frozen probe."""
+    train_on_collected: bool = True
+    """Train the LAMs offline on the collected dataset (the learner gets every core, no actor competes with it)
+    rather than online from a fresh random-action stream (train.offline_data is set to the dataset)."""
     policy_methods: list[str] = field(default_factory=lambda: ["bc", "lapo", "masklam"])
     """Latent-action policies trained on the collected dataset (`bc`: all true labels; LAM methods: latents of the
     trained LAM + decoder); an empty list skips the stage."""
@@ -179,8 +182,8 @@ class QuickstartConfig:
     quickstart's LAM budget the latents carry little to clone, while BC on true labels needs ~2,000 minibatches to
     clearly beat stand-still (results/policy/bc_quickstart_budget_cpu.md)."""
     budget_minutes: float | None = None
-    """Scale the whole job to about this many minutes (None: the config as written, ~8 minutes on 2 CPU cores).
-    Online LAM training gets 40% of it; collected steps and BC iterations grow with it."""
+    """Scale the whole job to about this many minutes (None: the config as written, ~7 minutes on 2 CPU cores).
+    LAM training is capped at 40% of it; collected steps, LAM updates and BC iterations grow with it."""
     runs_dir: str = "runs"
     """Where a new quickstart makes its run directory runs/<timestamp>/ (when `out` is not given)."""
     out: str | None = None

@@ -63,7 +63,7 @@ def run_policy_chain(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicy
         log(f"evaluating {method} on {task}/{preset}: {len(seeds)} episodes (seeds {seeds[0]}..{seeds[-1]})")
         module, _ = load_policy(out / "policy.pt")
         returns = evaluate(module.act, task, preset, seeds, int(chunks[0].frames.shape[1]), FRAME_STACK,
-                           cfg.eval_max_steps)
+                           cfg.eval_max_steps, cfg.eval_workers)
         atomic_write_bytes(done, json.dumps({"seeds": seeds, "max_steps": cfg.eval_max_steps,
                                              "returns": returns}, indent=1).encode())
     return PolicyOutcome(method, task, preset, stats, returns, str(out / "policy.pt"))
@@ -76,7 +76,7 @@ def trivial_baselines(data: str | Path, cfg: LatentPolicyConfig) -> dict:
     if first is None:
         raise ValueError(f"{data} holds no chunks")
     size, seeds = int(first.frames.shape[1]), cfg.eval_seeds()
-    rnd = evaluate(None, first.task, first.preset, seeds, size, FRAME_STACK, cfg.eval_max_steps)
+    rnd = evaluate(None, first.task, first.preset, seeds, size, FRAME_STACK, cfg.eval_max_steps, cfg.eval_workers)
     still = evaluate(stand_still(dataset_mean_action(ShardReader(data))), first.task, first.preset, seeds, size,
-                     FRAME_STACK, cfg.eval_max_steps)
+                     FRAME_STACK, cfg.eval_max_steps, cfg.eval_workers)
     return {"task": first.task, "preset": first.preset, "random": rnd, "stand_still": still, "seeds": seeds}

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from common.files import atomic_write_bytes
 from masklam.collect import run_collect
@@ -24,19 +25,22 @@ from learner.device import hardware
 from masklam.config import QuickstartConfig, save_config
 from masklam.policy import run_policy_comparison
 from masklam.preview import run_preview
+from masklam.ray_runtime import ray_session, worker_logs_dir
 from masklam.report import load_expert_card, write_report
+from masklam.results import ratio_name
 from masklam.train import run_train
 
-DEFAULT_MINUTES = 8.0  # the shipped config's wall time on 2 CPU cores
+DEFAULT_MINUTES = 7.0  # the shipped config's wall time on 2 CPU cores, without the install
 
 
 def scale_to_budget(cfg: QuickstartConfig) -> None:
-    """--budget-minutes M: 40% of M trains the LAMs online; data and BC grow in proportion (never below the
-    shipped config)."""
+    """--budget-minutes M: data, LAM updates and BC grow in proportion (never below the shipped config); LAM
+    training stops at 40% of M if the updates take longer."""
     if not cfg.budget_minutes:
         return
     f = max(1.0, cfg.budget_minutes / DEFAULT_MINUTES)
     cfg.train.minutes = 0.4 * cfg.budget_minutes
+    cfg.train.updates = int(cfg.train.updates * f)
     cfg.collect.steps = int(cfg.collect.steps * f)
     cfg.policy.bc_iterations = int(cfg.policy.bc_iterations * f)
     cfg.bc_reference_iterations = int(cfg.bc_reference_iterations * f)
@@ -57,6 +61,8 @@ def prepare_run(cfg: QuickstartConfig, console: Console) -> tuple[QuickstartConf
     cfg.train.out = str(run_dir / "train")
     for env in (cfg.preview.env, cfg.train.env):  # one task and preset for the whole job (--task, --preset)
         env.task, env.preset = cfg.collect.env.task, cfg.collect.env.preset
+    if cfg.train_on_collected:
+        cfg.train.offline_data = cfg.collect.out
     if cfg.collect.policy.kind == "expert" and not cfg.collect.policy.expert_path \
             and load_expert_card(cfg.collect.env.task) is None:
         console.print(f"[yellow]no shipped expert for {cfg.collect.env.task}: collecting with a random policy[/]")
@@ -95,7 +101,7 @@ def _collect_stage(cfg: QuickstartConfig, console: Console) -> dict:
 def _train_stage(cfg: QuickstartConfig, console: Console) -> dict:
     out = Path(cfg.train.out)
     if (out / "results.json").exists():
-        console.print(f"[green]online LAM training[/] already done: {out / 'results.md'}")
+        console.print(f"[green]LAM training[/] already done: {out / 'results.md'}")
         return json.loads((out / "results.json").read_text())
     cfg.train.resume = (out / "checkpoints").is_dir()
     return run_train(cfg.train, console)
@@ -113,13 +119,22 @@ def run_quickstart(cfg: QuickstartConfig, console: Console | None = None) -> Pat
 
 
 def _run_stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
+    # one local Ray for every stage (each command alone starts its own: ~10 s a start on 2 cores); workers' own
+    # output stays in Ray's session logs, named here, so the progress lines stay readable
+    with ray_session(cfg.collect.ray_address, cfg.collect.actors, log_to_driver=False) as started:
+        if started:
+            console.print(f"Ray worker output: {worker_logs_dir()}")
+        return _stages(cfg, run_dir, console)
+
+
+def _stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
     clock = StageClock(run_dir)
     png, gif = Path(cfg.preview.out) / "preview.png", Path(cfg.preview.out) / "preview.gif"
     if not (png.exists() and gif.exists()):
         png, gif = clock.run("preview", lambda: run_preview(cfg.preview))
     console.print(f"[green]preview[/] {png} and {gif}")
     summary = clock.run("collect", lambda: _collect_stage(cfg, console))
-    console.rule("online LAM training")
+    console.rule("LAM training, offline on the collected data" if cfg.train.offline_data else "online LAM training")
     results = clock.run("train", lambda: _train_stage(cfg, console))
     policies = None
     if cfg.policy_methods:
@@ -139,12 +154,12 @@ def _run_stages(cfg: QuickstartConfig, run_dir: Path, console: Console) -> Path:
     lines = [f"dataset: {summary['out']}  ({summary['transitions']} transitions, {summary['actor_fps']:.0f} frames/s)",
              f"served mask IoU vs simulator: {iou}",
              "probe_nmse (held-out): " + ", ".join(f"{m} {v:.3f}" for m, v in results["probe_nmse"].items())
-             + (f"; probe_ratio {results['probe_ratio']:.2f}" if "probe_ratio" in results else "")]
+             + "".join(f"; {ratio_name('probe_ratio', m)} {r:.2f}" for m, r in results.get("probe_ratios", {}).items())]
     if policies:
         lines.append("returns: " + ", ".join(f"{m} {r['return']['mean']:.1f}" for m, r in policies["methods"].items())
                      + f", random {policies['random']['mean']:.1f}"
                      + (f", stand-still {policies['stand_still']['mean']:.1f}" if policies.get("stand_still") else ""))
     lines += [f"report:  {run_dir / 'report.md'}", f"results: {run_dir / 'train' / 'results.md'}",
               f"preview: {png}", f"config:  {run_dir / 'config.yaml'}", f"wall time: {sum(seconds.values()):.0f} s"]
-    console.print("\n".join(lines))
+    console.print(escape("\n".join(lines)))  # plain text: probe_ratio[masklam_k1] is not rich markup
     return run_dir

@@ -10,6 +10,7 @@ import numpy as np
 from actors.shards import ShardReader
 from common.files import atomic_write_bytes
 from masklam.preview import outline, write_gif
+from masklam.results import ratio_name
 from masklam.tune_report import normalised
 
 GIF_SCALE = 3
@@ -59,6 +60,17 @@ def served_masks_gif(dataset: str | Path, path: Path, frames: int = 48) -> Path 
     return None
 
 
+UNRESOLVED_HINT = ("What resolves it, as measured so far: each method alone, offline, for 10,000 updates "
+                   "(`masklam train --offline-data <dataset> --methods <method> --updates 10000`, ~30 min per method "
+                   "on 2 CPU cores; results/learner/sanity_none_halfcheetah_cpu10k.md), or the grid in "
+                   "configs/tune_halfcheetah_low.yaml.")
+
+
+def masklam_variants(names) -> list[str]:
+    """The MaskLAM methods among `names` (masklam, masklam_k1, masklam_gt, ...), each compared with lapo."""
+    return [m for m in names if m.startswith("masklam")]
+
+
 def _row(cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -75,7 +87,7 @@ def write_report(run_dir: Path, hardware: str, collect: dict, train: dict, stage
              "", "## Throughput per stage", "", _row(["stage", "wall s", "throughput"]), _row(["---"] * 3)]
     lines.append(_row(["collect (actors + segmentation service)", f"{stage_seconds.get('collect', 0):.0f}",
                        f"{collect['actor_fps']:.0f} frames/s, {collect['transitions']} transitions"]))
-    lines.append(_row(["online LAM training (" + ", ".join(train["methods"]) + ")",
+    lines.append(_row([f"{train.get('mode', 'online')} LAM training (" + ", ".join(train["methods"]) + ")",
                        f"{stage_seconds.get('train', 0):.0f}",
                        f"{train['learner_ups']:.2f} updates/s (all methods per update), {train['updates']} updates "
                        f"of batch {train['batch_size']}"]))
@@ -95,17 +107,18 @@ def write_report(run_dir: Path, hardware: str, collect: dict, train: dict, stage
                       f"ridge cross-validated over whole episodes, interval by bootstrap over episodes. The same "
                       f"probe on the proprioceptive state scores {train['state_probe_nmse']:.3f} (the leak level)."]
         at_floor = [m for m in train["probe_nmse"] if m in ci and m in floor and ci[m][1] >= floor[m] - 0.01]
-        pair = all(m in ci for m in ("lapo", "masklam"))
-        overlap = pair and ci["lapo"][0] <= ci["masklam"][1] and ci["masklam"][0] <= ci["lapo"][1]
-        if at_floor or overlap:
-            why = (f"{', '.join(at_floor)} {'is' if len(at_floor) == 1 else 'are'} not clearly below the random-init "
-                   f"floor" if at_floor else "the lapo and masklam intervals overlap")
-            lines += ["", f"**Not resolved at this budget**: {why}. Resolve it with `masklam quickstart "
-                          "--budget-minutes 60` or the grid in configs/tune_halfcheetah_low.yaml (DESIGN.md section 5 "
-                          "and results/learner/ for the budgets measured so far)."]
-    if "probe_ratio" in train:
-        lines += ["", f"probe_ratio = lapo / masklam = **{train['probe_ratio']:.3f}** (the paper reports up to 3.51 "
-                  "at far larger budgets)"]
+        overlaps = [v for v in masklam_variants(ci) if "lapo" in ci
+                    and ci["lapo"][0] <= ci[v][1] and ci[v][0] <= ci["lapo"][1]]
+        if at_floor or overlaps:
+            why = "; ".join(
+                ([f"{', '.join(at_floor)} {'is' if len(at_floor) == 1 else 'are'} not clearly below the random-init "
+                  f"floor"] if at_floor else [])
+                + [f"the lapo and {v} intervals overlap" for v in overlaps])
+            lines += ["", f"**Not resolved at this budget**: {why}. {UNRESOLVED_HINT}"]
+    ratios = train.get("probe_ratios") or ({"masklam": train["probe_ratio"]} if "probe_ratio" in train else {})
+    for v, r in ratios.items():
+        lines += ["", f"{ratio_name('probe_ratio', v)} = lapo / {v} = **{r:.3f}** (the paper reports up to 3.51 "
+                  "for lapo / masklam, at far larger budgets)"]
     lines += ["", f"![probe curves]({plot.name})", "", "## Returns", ""]
     if policies and "policies" in stage_seconds:
         lines.insert(lines.index("## Segmentation") - 1, _row([
@@ -155,12 +168,12 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
                            *(f"{c:.3f}" if np.isfinite(c) else "-" for c in cells), eps]))
     res = policies["methods"]
     lines += ["", bc_verdict(res.get("bc", {}).get("return"), policies.get("stand_still"))]
-    if "lapo" in res and "masklam" in res:
-        m, lp = res["masklam"]["return"]["mean"], res["lapo"]["return"]["mean"]
+    for v in masklam_variants(res) if "lapo" in res else []:
+        m, lp = res[v]["return"]["mean"], res["lapo"]["return"]["mean"]
         raw = f"{m / lp:.3f}" if lp > 0 else "- (lapo's return is not positive)"
         over = f"{(m - rnd) / (lp - rnd):.3f}" if lp > rnd else "- (lapo does not beat random)"
-        lines += ["", f"return_ratio = masklam / lapo = **{raw}**; above the random policy, (masklam - random) / "
-                  f"(lapo - random) = **{over}**"]
+        lines += ["", f"{ratio_name('return_ratio', v)} = {v} / lapo = **{raw}**; above the random policy, "
+                  f"({v} - random) / (lapo - random) = **{over}**"]
     lines += ["", "return_norm_bc = R / R_bc and return_norm_expert = R / R_expert (shown when the reference is "
               "positive); return_gain_bc = (R - R_random) / (R_bc - R_random). 90% CI: bootstrap over episodes."]
     lines += ["", f"Deterministic policies, evaluation env seeds {policies['seeds'][0]}..{policies['seeds'][-1]}, "

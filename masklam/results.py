@@ -6,9 +6,15 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from common.files import atomic_write_bytes
+
+
+def ratio_name(metric: str, variant: str) -> str:
+    """DESIGN.md section 7's name for masklam itself; metric[variant] for the other MaskLAM variants."""
+    return metric if variant == "masklam" else f"{metric}[{variant}]"
 
 
 def _ci(results: dict, key: str, m: str) -> str:
@@ -27,8 +33,8 @@ def markdown_table(results: dict) -> str:
         lines += ["", f"State-leak level: the same probe on the proprioceptive state (linear + squares) reaches "
                       f"{results['state_probe_nmse']:.4f} [{lo:.3f}, {hi:.3f}]; near 1.0 means the probe set's actions "
                       f"do not depend on the state, so a latent cannot score by encoding the pose."]
-    if "probe_ratio" in results:
-        lines += ["", f"probe_ratio = probe_nmse(lapo) / probe_nmse(masklam) = **{results['probe_ratio']:.3f}**"]
+    for m, r in results.get("probe_ratios", {}).items():
+        lines += ["", f"{ratio_name('probe_ratio', m)} = probe_nmse(lapo) / probe_nmse({m}) = **{r:.3f}**"]
     lines += ["", f"- mode: {results['mode']}; seed {results['seed']}; {results['updates']} updates of batch "
                   f"{results['batch_size']}; {results['train_seconds']:.0f} s of training "
                   f"({results['learner_ups']:.2f} updates/s at the end); {results['chunks_streamed']} chunks streamed",
@@ -52,6 +58,6 @@ def write_results(results: dict, out: Path, console: Console) -> None:
     console.print(table)
     if "state_probe_nmse" in results:
         console.print(f"state-leak level (probe on the proprioceptive state): {results['state_probe_nmse']:.4f}")
-    if "probe_ratio" in results:
-        console.print(f"probe_ratio (lapo / masklam) = [bold]{results['probe_ratio']:.3f}[/]")
+    for m, r in results.get("probe_ratios", {}).items():
+        console.print(f"{escape(ratio_name('probe_ratio', m))} (lapo / {m}) = [bold]{r:.3f}[/]")
     console.print(f"results: {out / 'results.md'}")

@@ -130,7 +130,7 @@ def _train(cfg: TrainConfig, actor: ActorConfig, out: Path, console: Console, ac
         with stage_progress(console) as bar:
             task = bar.add_task("train", total=cfg.updates, completed=done, stats="waiting for the replay")
             while done < cfg.updates and (budget_s is None or time.perf_counter() - t0 < budget_s):
-                r = ray.get(learner.train.remote(min(cfg.updates_per_call, cfg.updates - done)))
+                r = _call_learner(learner, min(cfg.updates_per_call, cfg.updates - done), console)
                 done = r.updates
                 for k, v in r.metrics.items():
                     writer.add_scalar(k, v, done)
@@ -151,6 +151,19 @@ def _train(cfg: TrainConfig, actor: ActorConfig, out: Path, console: Console, ac
     return state, stats
 
 
+def _call_learner(learner, updates: int, console: Console, attempts: int = 5):
+    """One `train` call; a learner that is only unreachable for a while (a stalled process, a slow restart) is
+    asked again rather than ending the run. A dead learner is restarted by Ray from its checkpoint (max_restarts)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return ray.get(learner.train.remote(updates))
+        except ray.exceptions.ActorUnavailableError as e:
+            if attempt == attempts:
+                raise
+            console.print(f"[yellow]learner unavailable[/] ({type(e).__name__}); retrying ({attempt}/{attempts - 1})")
+            time.sleep(2.0 * attempt)
+
+
 def _heldout_probe(cfg: TrainConfig, actor: ActorConfig, state: dict, action_dim: int) -> dict:
     """The frozen probe protocol (learner.heldout) on a freshly recorded held-out set; adds probe_ratio."""
     chunks = heldout_chunks(cfg.env, actor, cfg.heldout, cfg.env.seed)
@@ -159,10 +172,20 @@ def _heldout_probe(cfg: TrainConfig, actor: ActorConfig, state: dict, action_dim
                            "transitions": sum(c.new_transitions for c in chunks),
                            "episodes": len({c.episode_id for c in chunks}), "split": "test",
                            "env_seed": cfg.env.seed + cfg.heldout.seed_offset}
-    p = scores["probe_nmse"]
-    if "lapo" in p and "masklam" in p:
-        scores["probe_ratio"] = p["lapo"] / p["masklam"]
+    scores.update(probe_ratios(scores["probe_nmse"]))
     return scores
+
+
+def probe_ratios(probe_nmse: dict[str, float]) -> dict:
+    """probe_ratio = lapo / masklam (DESIGN.md section 7) and, under probe_ratios, lapo / v for every MaskLAM
+    variant v the run trained (masklam_k1, masklam_gt, ...): a run may train the ablation without the headline."""
+    if "lapo" not in probe_nmse:
+        return {}
+    ratios = {m: probe_nmse["lapo"] / v for m, v in probe_nmse.items() if m.startswith("masklam")}
+    out: dict = {"probe_ratios": ratios} if ratios else {}
+    if "masklam" in ratios:
+        out["probe_ratio"] = ratios["masklam"]
+    return out
 
 
 def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
@@ -184,6 +207,7 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
         console.print(f"[bold]frozen probe[/] of update {state['learner']['updates']} on held-out episodes")
         probes = _heldout_probe(cfg, actor, state["learner"], action_dim)
     results.pop("probe_ratio", None)
+    results.pop("probe_ratios", None)
     results.update(task=cfg.env.task, preset=cfg.env.preset, seed=cfg.env.seed, methods=cfg.learner.methods,
                    **probes, updates=state["learner"]["updates"], heldout=to_dict(cfg.heldout),
                    hardware=results.get("hardware", hardware()))

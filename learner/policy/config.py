@@ -60,6 +60,9 @@ class LatentPolicyConfig:
     """First evaluation env seed (the same list for every method)."""
     eval_max_steps: int | None = None
     """Cap on evaluation episode length (None: the task's own limit, 1000 steps)."""
+    eval_workers: int = 1
+    """Evaluation episodes run at once, as Ray tasks of 1 CPU each (1: one after another in the calling process;
+    the quickstart uses 2 on 2 cores). Leave 1 inside Tune trials, whose CPUs are already reserved."""
     seed: int = 0
     """Seed of BC, the decoder and the labelling order."""
     device: str = "auto"
@@ -68,6 +71,8 @@ class LatentPolicyConfig:
     """Keep the labelled parquet dataset after BC (it holds one 3-frame stack per transition: ~37 KB at 64 px)."""
 
     def __post_init__(self) -> None:
+        if self.eval_workers < 1:
+            raise ValueError(f"policy.eval_workers must be >= 1, got {self.eval_workers}")
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"policy.lr_schedule must be constant or cosine, got {self.lr_schedule!r}")
 

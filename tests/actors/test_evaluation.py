@@ -1,4 +1,6 @@
 import numpy as np
+import pytest
+import ray
 
 from actors.evaluation import episode_return, evaluate
 
@@ -21,3 +23,19 @@ def test_evaluation_is_deterministic_per_seed_and_feeds_the_frame_stack():
     rand = evaluate(None, "hopper", "low", seeds=[1, 2], size=32, max_steps=6)
     assert rand["seeds"] == [1, 2] and len(rand["returns"]) == 2
     assert evaluate(None, "hopper", "low", seeds=[1, 2], size=32, max_steps=6)["returns"] == rand["returns"]
+
+
+def test_parallel_evaluation_runs_the_same_seeded_episodes_as_ray_tasks(ray_local):
+    still = lambda _obs: np.full(3, 0.2, np.float32)  # noqa: E731 (a picklable closure-free policy)
+    seeds = [3, 4, 5]
+    one = evaluate(still, "hopper", "low", seeds=seeds, size=32, max_steps=8)
+    two = evaluate(still, "hopper", "low", seeds=seeds, size=32, max_steps=8, workers=2)
+    assert two["seeds"] == seeds and two["returns"] == one["returns"]  # same episodes, in seed order
+    rand = evaluate(None, "hopper", "low", seeds=seeds, size=32, max_steps=8, workers=2)
+    assert rand["returns"] == evaluate(None, "hopper", "low", seeds=seeds, size=32, max_steps=8)["returns"]
+
+
+def test_parallel_evaluation_without_ray_says_so(monkeypatch):
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    with pytest.raises(RuntimeError, match="start Ray first"):
+        evaluate(None, "hopper", "low", seeds=[1, 2], size=32, max_steps=4, workers=2)

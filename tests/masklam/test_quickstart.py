@@ -1,5 +1,5 @@
-"""`masklam quickstart` end to end on a tiny budget: preview, collect with served masks, online training, latent
-policies, report."""
+"""`masklam quickstart` end to end on a tiny budget: preview, collect with served masks, offline training on them,
+latent policies, report."""
 
 import json
 
@@ -28,15 +28,15 @@ def test_quickstart_writes_a_report(tmp_path, capsys):
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     report = (run_dir / "report.md").read_text()
     for needle in ("## Throughput per stage", "frames/s", "updates/s", "Served mask IoU", "probe_ratio",
-                   "| lapo |", "| masklam |", "## Resolved config", "collect:", "hardware:",
+                   "| lapo |", "| masklam_k1 |", "## Resolved config", "collect:", "hardware:",
                    "| random |", "| stand-still (the dataset's mean action) |", "| bc (all true labels) |",
-                   "random-init IDM (floor)", "the leak level", "Not resolved at this budget", "| masklam (latent BC + decoder, N=50) |",
-                   "return_ratio = masklam / lapo", "latent policies (bc, lapo, masklam)", "90% CI",
+                   "random-init IDM (floor)", "the leak level", "Not resolved at this budget", "| masklam_k1 (latent BC + decoder, N=50) |",
+                   "return_ratio[masklam_k1] = masklam_k1 / lapo", "latent policies (bc, lapo, masklam_k1)", "offline LAM training", "90% CI",
                    "stand-still"):
         assert needle in report, needle
     summary = json.loads((run_dir / "summary.json").read_text())
     assert set(summary["stage_seconds"]) == {"preview", "collect", "train", "policies"}
-    assert summary["policies"]["methods"]["masklam"]["train"]["decoder_transitions"] >= 50  # whole episodes
+    assert summary["policies"]["methods"]["masklam_k1"]["train"]["decoder_transitions"] >= 50  # whole episodes
     assert summary["policies"]["methods"]["bc"]["train"]["bc_minibatches"] == 2 * 2  # the reference's own budget
     assert summary["policies"]["methods"]["lapo"]["train"]["bc_minibatches"] == 1 * 2
     assert Image.open(run_dir / "returns.png").size[0] > 500
