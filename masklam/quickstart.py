@@ -1,6 +1,7 @@
-"""`masklam quickstart`: the main job on the embedded default: preview, a short distracted dataset with masks from
-the local segmentation service, LAPO and MaskLAM trained side by side online and scored by a frozen probe, then
-latent-action policies (and BC on true labels) trained on the dataset and evaluated on returns.
+"""`masklam quickstart`: the main job on the embedded default: preview, a short distracted dataset of expert
+demonstrations with masks from the local segmentation service, LAPO and MaskLAM (the k=1 variant by default)
+trained side by side offline on it and scored by the frozen probe, then latent-action policies (and BC on true
+labels) trained on the dataset and evaluated on returns. One local Ray serves every stage.
 
 Each stage leaves its own completion record in the run directory (preview files, data/summary.json,
 train/results.json, policy/<method>/policy.pt), so `--out runs/<timestamp> --resume` after Ctrl-C (the one resume

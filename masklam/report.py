@@ -168,6 +168,11 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
                            *(f"{c:.3f}" if np.isfinite(c) else "-" for c in cells), eps]))
     res = policies["methods"]
     lines += ["", bc_verdict(res.get("bc", {}).get("return"), policies.get("stand_still"))]
+    floor_level = latent_policies_at_floor(res, policies.get("stand_still"))
+    if floor_level:
+        lines += ["", f"**{', '.join(floor_level)} {'does' if len(floor_level) == 1 else 'do'} not clearly beat "
+                  "stand-still** (90% intervals not above it): the latent-policy returns, and any ratio of them, "
+                  "carry no signal at this budget; their latents are what limits them (see the probe above)."]
     for v in masklam_variants(res) if "lapo" in res else []:
         m, lp = res[v]["return"]["mean"], res["lapo"]["return"]["mean"]
         raw = f"{m / lp:.3f}" if lp > 0 else "- (lapo's return is not positive)"
@@ -180,6 +185,15 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
               "test-split backgrounds, the dataset's preset. Policies see only raw distracted frames.", "",
               f"![returns]({plot_returns([r[:3] for r in rows], run_dir / 'returns.png').name})"]
     return lines
+
+
+def latent_policies_at_floor(methods: dict, still: dict | None) -> list[str]:
+    """The LAM policies whose 90% interval does not lie above stand-still's."""
+    if not still:
+        return []
+    top = (still.get("ci90") or [still["mean"]] * 2)[1]
+    return [m for m, r in methods.items() if m != "bc"
+            and (r["return"].get("ci90") or [r["return"]["mean"]] * 2)[0] <= top]
 
 
 def bc_verdict(bc: dict | None, still: dict | None) -> str:

@@ -40,3 +40,22 @@ def test_the_report_says_whether_bc_beats_stand_still_by_the_intervals(tmp_path)
     text = "\n".join(returns_section(with_intervals(policies(-40.0, -100.0, -45.0), [-60.0, -20.0],
                                                     [-55.0, -53.0]), CARD, tmp_path))
     assert "**BC on all true labels does not clearly beat stand-still**" in text
+
+
+def test_latent_policies_that_do_not_beat_stand_still_are_named(tmp_path):
+    p = with_intervals(policies(500.0, -60.0, -7.0), [450.0, 550.0], [-8.0, -7.0])
+    p["methods"]["lapo"]["return"]["ci90"] = [-80.0, -40.0]
+    p["methods"]["masklam"]["return"]["ci90"] = [-7.5, -6.5]  # overlaps stand-still: not above it
+    text = "\n".join(returns_section(p, CARD, tmp_path))
+    assert "**lapo, masklam do not clearly beat stand-still**" in text and "carry no signal" in text
+    p["methods"]["masklam"]["return"].update(mean=300.0, ci90=[250.0, 350.0])
+    text = "\n".join(returns_section(p, CARD, tmp_path))
+    assert "**lapo does not clearly beat stand-still**" in text
+
+
+def test_masklam_variants_get_their_own_named_ratio(tmp_path):
+    p = policies(500.0, 100.0, 300.0)
+    p["methods"]["masklam_k1"] = p["methods"].pop("masklam")
+    text = "\n".join(returns_section(p, CARD, tmp_path))
+    assert "return_ratio[masklam_k1] = masklam_k1 / lapo = **3.000**" in text
+    assert "return_ratio =" not in text  # DESIGN's return_ratio is masklam / lapo only
