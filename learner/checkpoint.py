@@ -17,7 +17,9 @@ from common.files import atomic_write_bytes
 log = logging.getLogger("masklam.checkpoint")
 
 
-def save_checkpoint(state: dict, directory: str | Path, step: int, keep: int = 3) -> Path:
+def save_checkpoint(state: dict, directory: str | Path, step: int, keep: int = 3, keep_every: int = 0) -> Path:
+    """Write ckpt-<step>.pt atomically and point `latest` at it; older ones are deleted except the newest `keep`
+    and, when `keep_every` > 0, those whose step is a multiple of it (the points of a learning curve)."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -26,8 +28,25 @@ def save_checkpoint(state: dict, directory: str | Path, step: int, keep: int = 3
     atomic_write_bytes(path, buf.getvalue())
     atomic_write_bytes(d / "latest", path.name.encode())
     for old in sorted(d.glob("ckpt-*.pt"))[:-keep]:
+        if keep_every > 0 and checkpoint_step(old) % keep_every == 0:
+            continue
         old.unlink(missing_ok=True)
     return path
+
+
+def checkpoint_step(path: Path) -> int:
+    """The update count in a checkpoint's name (ckpt-000002000.pt -> 2000)."""
+    return int(path.stem.split("-", 1)[1])
+
+
+def kept_checkpoints(directory: str | Path) -> list[Path]:
+    """Every checkpoint file in `directory`, oldest first."""
+    return sorted(Path(directory).glob("ckpt-*.pt"), key=checkpoint_step)
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """One checkpoint (tensors and plain data only)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def load_latest(directory: str | Path) -> dict | None:

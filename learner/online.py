@@ -59,13 +59,13 @@ class LearnerInfo:
 class OnlineLAMLearner:
     def __init__(self, cfg: LAMLearnerConfig, action_dim: int, queue, checkpoint_dir: str,
                  checkpoint_every: int = 500, resume: bool = False, min_blocks: int = 256,
-                 checkpoint_seconds: float = 0.0):
+                 checkpoint_seconds: float = 0.0, keep_every: int = 0):
         self.cfg, self.queue = cfg, queue
         self.learner = LAMLearner(cfg, action_dim)
         self.replay = BlockReplay(cfg.block_len, cfg.replay_frames)
         self.rng = np.random.default_rng(cfg.seed)
         self.checkpoint_dir, self.checkpoint_every, self.min_blocks = Path(checkpoint_dir), checkpoint_every, min_blocks
-        self.checkpoint_seconds = checkpoint_seconds
+        self.checkpoint_seconds, self.keep_every = checkpoint_seconds, keep_every
         self._last_checkpoint = time.monotonic()
         self.chunks_in = self.bad_chunks = 0
         self.resumed_from = None
@@ -115,7 +115,8 @@ class OnlineLAMLearner:
             for k, v in self.learner.update(batch).items():
                 sums[k] = sums.get(k, 0.0) + v
             due = self.checkpoint_seconds and time.monotonic() - self._last_checkpoint >= self.checkpoint_seconds
-            if self.learner.updates % self.checkpoint_every == 0 or due:
+            curve_point = self.keep_every and self.learner.updates % self.keep_every == 0
+            if self.learner.updates % self.checkpoint_every == 0 or due or curve_point:
                 self.checkpoint()
         took = time.perf_counter() - t0
         return TrainReport(updates=self.learner.updates, ups=updates / took if took else 0.0,
@@ -136,7 +137,7 @@ class OnlineLAMLearner:
     def checkpoint(self) -> str:
         self._last_checkpoint = time.monotonic()
         return str(save_checkpoint({"learner": self.learner.state_dict()}, self.checkpoint_dir,
-                                   self.learner.updates))
+                                   self.learner.updates, keep_every=self.keep_every))
 
     def state(self) -> dict:
         """The methods' weights, optimisers and update counter (`LAMLearner.state_dict`)."""

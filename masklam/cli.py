@@ -48,9 +48,10 @@ COMMANDS: dict[str, Command] = {
         'Train LAPO / MaskLAM side by side online from the actor stream, then score them with a frozen probe.',
         "masklam.train:run_train"),
     "probe": Command(TrainConfig, None, {
-        **_ENV_FLAGS, "out": "out", "segmentation": "segmentation.mode"},
+        **_ENV_FLAGS, "out": "out", "segmentation": "segmentation.mode", "curve": "curve"},
         "Re-score the frozen probe of a training run (--out) from its latest checkpoint, with the run's saved "
-        'config (flags override it), e.g. after changing heldout.* settings.', "masklam.train:run_probe"),
+        'config (flags override it), e.g. after changing heldout.* settings; --curve true scores every kept '
+        'checkpoint (checkpoint_keep_every) instead.', "masklam.train:run_probe"),
     "preview": Command(PreviewConfig, None, {
         **_ENV_FLAGS, "frames": "frames", "presets-table": "presets_table", "out": "out"},
         'Write a PNG grid and a GIF of distracted frames with the agent mask outlined.',

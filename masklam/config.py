@@ -113,6 +113,12 @@ class TrainConfig(FleetConfig):
     """Atomic checkpoint every N updates (and at the end)."""
     checkpoint_seconds: float = 60.0
     """...and at least this often in wall-clock seconds (0: by updates only), so an early Ctrl-C loses little."""
+    checkpoint_keep_every: int = 0
+    """Also keep every checkpoint whose update count is a multiple of this (0: only the newest three): the points
+    of the frozen-probe learning curve that `masklam probe --curve` scores."""
+    curve: bool = False
+    """`masklam probe` only: score every kept checkpoint on one recorded held-out set and write probe_curve.json
+    (and .png), instead of re-scoring the latest checkpoint."""
     min_blocks: int = 256
     """Blocks in the replay before training starts."""
     queue_chunks: int = 32
@@ -132,7 +138,8 @@ class TrainConfig(FleetConfig):
 
     # the update budget may grow up to learner.total_updates (the cosine schedule's span, fixed by the first run)
     RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = (
-        "updates", "minutes", "updates_per_call", "checkpoint_every", "checkpoint_seconds", "queue_chunks",
+        "updates", "minutes", "updates_per_call", "checkpoint_every", "checkpoint_seconds", "checkpoint_keep_every",
+        "curve", "queue_chunks",
         "learner_cpus", "learner_gpus", "heldout", "out", "ray_address", "segmentation", "actors", "learner.device")
 
     def run_directory(self) -> Path:

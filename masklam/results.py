@@ -61,3 +61,30 @@ def write_results(results: dict, out: Path, console: Console) -> None:
     for m, r in results.get("probe_ratios", {}).items():
         console.print(f"{escape(ratio_name('probe_ratio', m))} (lapo / {m}) = [bold]{r:.3f}[/]")
     console.print(f"results: {out / 'results.md'}")
+
+
+def write_probe_curve(curve: dict, out: Path, console: Console) -> None:
+    """probe_curve.json and a plot: probe_nmse with its 90% interval per kept checkpoint, the random-init floor
+    dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    atomic_write_bytes(out / "probe_curve.json", json.dumps(curve, indent=1).encode())
+    fig, ax = plt.subplots(figsize=(7, 4))
+    xs = [p["updates"] for p in curve["points"]]
+    for m in curve["methods"]:
+        ys = [p["probe_nmse"][m] for p in curve["points"]]
+        lo = [p["probe_ci90"][m][0] for p in curve["points"]]
+        hi = [p["probe_ci90"][m][1] for p in curve["points"]]
+        (line,) = ax.plot(xs, ys, marker="o", label=m)
+        ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2)
+        ax.axhline(curve["points"][-1]["probe_nmse_random_init"][m], color=line.get_color(), ls="--", lw=0.8)
+    ax.set(xlabel="updates", ylabel="probe_nmse (frozen, held-out)",
+           title=f"{curve['task']} / {curve['preset']}: frozen probe per checkpoint (dashed: random-init floor)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "probe_curve.png", dpi=110)
+    plt.close(fig)
+    console.print(f"probe curve: {out / 'probe_curve.json'} and {out / 'probe_curve.png'}")

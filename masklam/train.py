@@ -100,7 +100,7 @@ def _train(cfg: TrainConfig, actor: ActorConfig, out: Path, console: Console, ac
     ckpt_dir = str(out / "checkpoints")
     common = dict(cfg=cfg.learner, action_dim=action_dim, checkpoint_dir=ckpt_dir,
                   checkpoint_every=cfg.checkpoint_every, resume=cfg.resume, min_blocks=cfg.min_blocks,
-                  checkpoint_seconds=cfg.checkpoint_seconds)
+                  checkpoint_seconds=cfg.checkpoint_seconds, keep_every=cfg.checkpoint_keep_every)
     fleet, stop, thread, queue = None, threading.Event(), None, None
     if cfg.offline_data:
         learner = ray.remote(OnlineLAMLearner).options(num_cpus=cfg.learner_cpus, num_gpus=cfg.learner_gpus,
@@ -196,6 +196,8 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
 
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
+    if cfg.curve:
+        return run_probe_curve(cfg, console)
     state = load_latest(out / "checkpoints")
     if state is None:
         raise FileNotFoundError(f"no checkpoint in {out / 'checkpoints'}; train first")
@@ -219,3 +221,35 @@ def run_probe(cfg: TrainConfig, console: Console | None = None) -> dict:
     return results
 
 
+
+
+def run_probe_curve(cfg: TrainConfig, console: Console) -> dict:
+    """The frozen probe of every kept checkpoint (checkpoint_keep_every) on one recorded held-out set:
+    <out>/probe_curve.json and probe_curve.png, the learning curve methods are compared on."""
+    from learner.checkpoint import checkpoint_step, kept_checkpoints, load_checkpoint
+    from masklam.results import write_probe_curve
+
+    out = Path(cfg.out).resolve()
+    paths = kept_checkpoints(out / "checkpoints")
+    if not paths:
+        raise FileNotFoundError(f"no checkpoint in {out / 'checkpoints'}; train first")
+    action_dim = _action_dim(cfg)
+    needs_service = any(uses_served_masks(m) for m in cfg.learner.methods)
+    with fleet_segmentation(cfg, out, console, needed=needs_service) as actor:
+        console.print(f"[bold]probe curve[/]: recording the held-out set once for {len(paths)} checkpoints")
+        chunks = heldout_chunks(cfg.env, actor, cfg.heldout, cfg.env.seed)
+    points = []
+    for path in paths:
+        scores = heldout_probe(cfg.learner, load_checkpoint(path)["learner"], action_dim, chunks,
+                               cfg.heldout.max_rows, seed=cfg.env.seed)
+        points.append({"updates": checkpoint_step(path), **scores})
+        console.print(f"update {checkpoint_step(path)}: " + ", ".join(
+            f"{m} {v:.4f} [{scores['probe_ci90'][m][0]:.3f}, {scores['probe_ci90'][m][1]:.3f}]"
+            for m, v in scores["probe_nmse"].items()))
+    curve = {"task": cfg.env.task, "preset": cfg.env.preset, "methods": cfg.learner.methods, "points": points,
+             "probe_set": {"policy": cfg.heldout.policy.kind, "noise_std": cfg.heldout.policy.noise_std,
+                           "transitions": sum(c.new_transitions for c in chunks),
+                           "episodes": len({c.episode_id for c in chunks}), "split": "test",
+                           "env_seed": cfg.env.seed + cfg.heldout.seed_offset}}
+    write_probe_curve(curve, out, console)
+    return curve

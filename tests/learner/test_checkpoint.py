@@ -55,3 +55,16 @@ def test_online_learner_checkpoints_by_time(tmp_path):
     learner.replay.add(make_chunk(t=20))
     learner.train(3)
     assert sorted(p.name for p in tmp_path.glob("ckpt-*.pt"))[-1] == "ckpt-000000003.pt"
+
+
+def test_curve_points_are_kept_beside_the_newest_three(tmp_path):
+    from learner.checkpoint import kept_checkpoints
+
+    for step in range(1, 11):
+        save_checkpoint({"step": step}, tmp_path, step, keep=3, keep_every=4)
+    assert [p.name for p in kept_checkpoints(tmp_path)] == [
+        "ckpt-000000004.pt", "ckpt-000000008.pt", "ckpt-000000009.pt", "ckpt-000000010.pt"]
+    for step in range(11, 14):
+        save_checkpoint({"step": step}, tmp_path, step)  # keep_every 0: only the newest three
+    assert [p.name for p in kept_checkpoints(tmp_path)][-3:] == [
+        "ckpt-000000011.pt", "ckpt-000000012.pt", "ckpt-000000013.pt"]

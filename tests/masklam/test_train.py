@@ -43,7 +43,8 @@ def test_offline_training_from_recorded_shards(tmp_path):
                  "--out", str(data), "--segmentation", "off", "--set", "actor.chunk_len=24"]) == 0
     out = tmp_path / "offline"
     assert main(["train", "--task", "walker2d", "--preset", "low", "--updates", "6", "--offline-data", str(data),
-                 "--out", str(out), "--methods", "lapo,masklam_gt", "--segmentation", "off", *TINY]) == 0
+                 "--out", str(out), "--methods", "lapo,masklam_gt", "--segmentation", "off", *TINY,
+                 "--set", "checkpoint_every=1", "--set", "checkpoint_keep_every=2"]) == 0
     results = json.loads((out / "results.json").read_text())
     assert results["mode"] == "offline" and results["updates"] == 6
     assert set(results["probe_nmse"]) == {"lapo", "masklam_gt"}
@@ -53,6 +54,13 @@ def test_offline_training_from_recorded_shards(tmp_path):
     again = json.loads((out / "results.json").read_text())
     assert again["updates"] == 6 and set(again["probe_nmse"]) == {"lapo", "masklam_gt"}
     assert again["heldout"]["seed_offset"] == 20000 and again["probe_set"]["env_seed"] != results["probe_set"]["env_seed"]
+    # the learning curve: every kept checkpoint (2, 4, 6 and the newest three: 4, 5, 6) on one held-out set
+    assert main(["probe", "--out", str(out), "--curve", "true"]) == 0
+    curve = json.loads((out / "probe_curve.json").read_text())
+    assert [p["updates"] for p in curve["points"]] == [2, 4, 5, 6]
+    assert all(set(p["probe_nmse"]) == {"lapo", "masklam_gt"} for p in curve["points"])
+    assert curve["points"][0]["probe_nmse_random_init"] == curve["points"][-1]["probe_nmse_random_init"]
+    assert (out / "probe_curve.png").stat().st_size > 0
 
 
 def test_offline_training_with_served_masks_as_the_readme_shows(tmp_path):
