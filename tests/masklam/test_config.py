@@ -47,7 +47,9 @@ def test_resolved_config_round_trips(tmp_path):
 
 
 SHIPPED = {"quickstart.yaml": QuickstartConfig, "collect_halfcheetah_low.yaml": CollectConfig,
-           "train_halfcheetah_low.yaml": TrainConfig, "tune_halfcheetah_low.yaml": TuneGridConfig}
+           "train_halfcheetah_low.yaml": TrainConfig, "tune_halfcheetah_low.yaml": TuneGridConfig,
+           "tune_headline_low.yaml": TuneGridConfig, "tune_label_budget_low.yaml": TuneGridConfig,
+           "tune_causal_halfcheetah.yaml": TuneGridConfig}
 
 
 def test_every_shipped_config_is_tested():
@@ -57,17 +59,20 @@ def test_every_shipped_config_is_tested():
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_configs_load(name):
     cfg = load_config(SHIPPED[name], f"configs/{name}")
-    lam = {"quickstart.yaml": lambda c: c.train.learner, "train_halfcheetah_low.yaml": lambda c: c.learner,
-           "tune_halfcheetah_low.yaml": lambda c: c.lam}.get(name)
+    lam = {"quickstart.yaml": lambda c: c.train.learner, "train_halfcheetah_low.yaml": lambda c: c.learner}.get(
+        name, (lambda c: c.lam) if name.startswith("tune_") else None)
     env = {"quickstart.yaml": lambda c: c.collect.env, "collect_halfcheetah_low.yaml": lambda c: c.env,
            "train_halfcheetah_low.yaml": lambda c: c.env}.get(name)
     if env is not None:
         assert env(cfg).preset == "low"  # the paper's distractor-low
     if lam is not None:  # the measured CPU choices: 8x8x64 bottleneck, lr 3e-4 (results/learner/)
         assert lam(cfg).model.channels == [8, 16, 64] and lam(cfg).lr == pytest.approx(3e-4)
-    if name == "tune_halfcheetah_low.yaml":
+    if name.startswith("tune_"):
         assert cfg.policy.bc_iterations * cfg.policy.bc_batches_per_iteration >= 6000  # BC to its plateau
         assert cfg.policy.eval_episodes >= 10
+        assert set(cfg.data) == set(cfg.heldout)  # every task has its state-independent probe set
+    if name in ("tune_headline_low.yaml", "tune_label_budget_low.yaml", "tune_causal_halfcheetah.yaml"):
+        assert len(cfg.seeds) >= 3 and cfg.lam_updates >= 10_000  # issue 18: 3 seeds, where the methods separate
     if name == "quickstart.yaml":  # BC on true labels gets the budget that beats stand-still (results/policy/)
         assert cfg.bc_reference_iterations * cfg.policy.bc_batches_per_iteration >= 2000
 
