@@ -10,7 +10,8 @@ trained checkpoint for every k in 1..9 against two targets:
 - `mean_a`: the mean of a_t .. a_{t+k-1}, the actions between the two observations the IDM sees.
 
 Beside each, the same probe on a random-init copy (the floor). If no k carries a_t, the IDM did not learn an
-action latent at all; if larger k carry more, the k = 1 latent is merely the least-trained case.
+action latent at all; if larger k carry more, the k = 1 latent is merely the least-trained case. Then whether the
+FDM uses z at all: its loss on held-out blocks with z, with z shuffled across the batch, and with z = 0, per k.
 
     python results/learner/k_offset_probe.py --run runs/sanity_masklam_10k \
         --out results/learner/k_offset_probe_none_cpu.json
@@ -64,6 +65,34 @@ def latents_by_k(method, chunks, batch_size: int = 256) -> tuple[dict[int, np.nd
     return {k: np.concatenate(v) for k, v in z.items()}, np.concatenate(actions), np.concatenate(episodes)
 
 
+@torch.no_grad()
+def z_use(method, chunks, batches: int = 8, batch_size: int = 256) -> dict[str, dict[str, float]]:
+    """The FDM's loss on held-out blocks with the IDM's z, with z shuffled across the batch and with z = 0, per k:
+    if shuffling z costs nothing, the FDM ignores the latent (whatever the probe says)."""
+    from learner.lam.losses import lapo_loss, masklam_loss
+
+    replay = BlockReplay(T_INDEX + MAX_K + 1, capacity_frames=10**12)
+    for c in chunks:
+        replay.add(c)
+    method.eval()
+    gen = torch.Generator().manual_seed(0)
+    sums: dict[str, dict[str, float]] = {}
+    for i, batch in enumerate(replay.iter_blocks(batch_size, limit=batches * batch_size)):
+        b = to_torch(batch, torch.device("cpu"), None, ("gt", "served"))
+        obs_t, target = method._obs(b, T_INDEX), b.frame(T_INDEX + 1)
+        for k in range(1, MAX_K + 1):
+            z = method.idm(obs_t, method._obs(b, T_INDEX + k))
+            for name, zz in (("z", z), ("z_shuffled", z[torch.randperm(len(z), generator=gen)]),
+                             ("z_zero", torch.zeros_like(z))):
+                x_hat = method.fdm(obs_t, zz).float()
+                loss = (masklam_loss(x_hat, target, b.mask(method.spec.mask_source, T_INDEX + 1), method.spec.w_bg)
+                        if method.spec.masked_loss else lapo_loss(x_hat, target))
+                row = sums.setdefault(f"k{k}", {})
+                row[name] = row.get(name, 0.0) + float(loss)
+    n = i + 1
+    return {k: {name: v / n for name, v in row.items()} for k, row in sums.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--run", type=Path, required=True, help="a masklam train run of a k ~ U{1..9} method")
@@ -88,11 +117,14 @@ def main() -> None:
                 s = episode_cv_probe(zk, y, ep)
                 rows.setdefault(f"k{k}", {})[f"{name}/{target}"] = [s.nmse, *s.ci90]
                 print(f"{name} k={k} {target}: {s.nmse:.4f} [{s.ci90[0]:.3f}, {s.ci90[1]:.3f}]", flush=True)
+    use = z_use(trained.methods[args.method], chunks)
+    for k, row in use.items():
+        print(f"FDM loss {k}: " + ", ".join(f"{n} {v:.5f}" for n, v in row.items()), flush=True)
     result = {"run": str(args.run), "method": args.method, "updates": state["updates"], "task": cfg.env.task,
               "preset": cfg.env.preset, "probe_rows": int(len(ep)), "probe_episodes": int(len(np.unique(ep))),
               "probe_set": {"policy": cfg.heldout.policy.kind, "transitions": cfg.heldout.steps, "split": "test",
                             "env_seed": cfg.env.seed + cfg.heldout.seed_offset},
-              "nmse_ci90_by_k": rows, "hardware": hardware(), "seconds": time.perf_counter() - t0}
+              "nmse_ci90_by_k": rows, "fdm_loss_by_k": use, "hardware": hardware(), "seconds": time.perf_counter() - t0}
     args.out.write_text(json.dumps(result, indent=1))
     print(f"-> {args.out}")
 
