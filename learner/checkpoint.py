@@ -59,7 +59,7 @@ def load_latest(directory: str | Path) -> dict | None:
         candidates = [named] + [c for c in candidates if c != named]
     for path in candidates:
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return load_checkpoint(path)
         except Exception as exc:  # truncated, corrupt, or not tensors-only: try the next one
             log.warning("skipping unreadable checkpoint %s: %s", path, str(exc).splitlines()[0][:200])
     if candidates:

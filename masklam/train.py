@@ -168,12 +168,16 @@ def _heldout_probe(cfg: TrainConfig, actor: ActorConfig, state: dict, action_dim
     """The frozen probe protocol (learner.heldout) on a freshly recorded held-out set; adds probe_ratio."""
     chunks = heldout_chunks(cfg.env, actor, cfg.heldout, cfg.env.seed)
     scores = heldout_probe(cfg.learner, state, action_dim, chunks, cfg.heldout.max_rows, seed=cfg.env.seed)
-    scores["probe_set"] = {"policy": cfg.heldout.policy.kind, "noise_std": cfg.heldout.policy.noise_std,
-                           "transitions": sum(c.new_transitions for c in chunks),
-                           "episodes": len({c.episode_id for c in chunks}), "split": "test",
-                           "env_seed": cfg.env.seed + cfg.heldout.seed_offset}
+    scores["probe_set"] = _probe_set(cfg, chunks)
     scores.update(probe_ratios(scores["probe_nmse"]))
     return scores
+
+
+def _probe_set(cfg: TrainConfig, chunks: list) -> dict:
+    """What the recorded held-out set is, for the results files."""
+    return {"policy": cfg.heldout.policy.kind, "noise_std": cfg.heldout.policy.noise_std,
+            "transitions": sum(c.new_transitions for c in chunks), "episodes": len({c.episode_id for c in chunks}),
+            "split": "test", "env_seed": cfg.env.seed + cfg.heldout.seed_offset}
 
 
 def probe_ratios(probe_nmse: dict[str, float]) -> dict:
@@ -247,9 +251,6 @@ def run_probe_curve(cfg: TrainConfig, console: Console) -> dict:
             f"{m} {v:.4f} [{scores['probe_ci90'][m][0]:.3f}, {scores['probe_ci90'][m][1]:.3f}]"
             for m, v in scores["probe_nmse"].items()))
     curve = {"task": cfg.env.task, "preset": cfg.env.preset, "methods": cfg.learner.methods, "points": points,
-             "probe_set": {"policy": cfg.heldout.policy.kind, "noise_std": cfg.heldout.policy.noise_std,
-                           "transitions": sum(c.new_transitions for c in chunks),
-                           "episodes": len({c.episode_id for c in chunks}), "split": "test",
-                           "env_seed": cfg.env.seed + cfg.heldout.seed_offset}}
+             "probe_set": _probe_set(cfg, chunks)}
     write_probe_curve(curve, out, console)
     return curve
