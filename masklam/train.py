@@ -26,7 +26,7 @@ from learner.online import OnlineLAMLearner
 from learner.tensorboard import run_writer
 from learner.device import hardware
 from masklam.config import TrainConfig, save_config, to_dict
-from learner.heldout import heldout_probe
+from learner.heldout import FLOOR_KEYS, heldout_probe
 from learner.lam.methods import uses_served_masks
 from masklam.heldout import heldout_chunks
 from masklam.progress import stage_progress
@@ -242,10 +242,11 @@ def run_probe_curve(cfg: TrainConfig, console: Console) -> dict:
     with fleet_segmentation(cfg, out, console, needed=needs_service) as actor:
         console.print(f"[bold]probe curve[/]: recording the held-out set once for {len(paths)} checkpoints")
         chunks = heldout_chunks(cfg.env, actor, cfg.heldout, cfg.env.seed)
-    points = []
-    for path in paths:
+    points, floor = [], None
+    for path in paths:  # the random-init floor is the same for every checkpoint: scored once, on the first
         scores = heldout_probe(cfg.learner, load_checkpoint(path)["learner"], action_dim, chunks,
-                               cfg.heldout.max_rows, seed=cfg.env.seed)
+                               cfg.heldout.max_rows, seed=cfg.env.seed, floor=floor)
+        floor = floor or {key: scores[key] for key in FLOOR_KEYS}
         points.append({"updates": checkpoint_step(path), **scores})
         console.print(f"update {checkpoint_step(path)}: " + ", ".join(
             f"{m} {v:.4f} [{scores['probe_ci90'][m][0]:.3f}, {scores['probe_ci90'][m][1]:.3f}]"

@@ -97,3 +97,22 @@ def test_default_probe_set_cannot_be_gamed_by_a_pose_only_latent():
     assert episode_cv_probe(state_features(states), a, eps).nmse > 0.9, "random actions do not depend on the state"
     _, a, eps, states = _frame_only_rows(_record("expert"))
     assert episode_cv_probe(state_features(states), a, eps).nmse < 0.7, "expert actions are a function of the state"
+
+
+def test_a_reused_random_init_floor_equals_the_recomputed_one():
+    """A probe curve scores the random-init copy once: reusing its scores gives what recomputing them gives, and
+    rows without random-init latents are refused unless that floor is passed."""
+    from learner.heldout import FLOOR_KEYS, ProbeRows, score_probe_rows
+
+    rng = np.random.default_rng(0)
+    eps = _episodes(8, 50)
+    a = rng.normal(size=(400, 2))
+    rows = ProbeRows({"lapo": a @ rng.normal(size=(2, 6)) + rng.normal(size=(400, 6))},
+                     {"lapo": rng.normal(size=(400, 6))}, a, rng.normal(size=(400, 5)), eps)
+    full = score_probe_rows(rows)
+    without = ProbeRows(rows.latents, None, rows.actions, rows.states, rows.episodes)
+    with pytest.raises(ValueError, match="floor"):
+        score_probe_rows(without)
+    reused = score_probe_rows(without, floor={key: full[key] for key in FLOOR_KEYS})
+    assert reused == full
+    assert full["probe_nmse"]["lapo"] < 0.8 < full["probe_nmse_random_init"]["lapo"]
