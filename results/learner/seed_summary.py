@@ -1,0 +1,83 @@
+"""Issue 18: a method's frozen-probe score over training seeds, and probe ratios with intervals over seeds.
+
+Reads the `results.json` of `masklam train` runs (one method each, same data and held-out probe set, different
+`learner.seed`) and writes one JSON: per method the per-seed scores, the mean over seeds with a 90% bootstrap
+interval over seeds and probe episodes (`hierarchical_ci90`: resample seeds, then each seed's probe-episode
+interval is represented by its point score), and for each pair `lapo / other` the ratio of the seed means with a
+90% interval from resampling the seeds of both methods independently.
+
+    python results/learner/seed_summary.py --runs lapo=runs/g18/low_lapo_10k,runs/g18/low_lapo_10k_s1 \
+        --runs masklam_k1=runs/g18/low_masklam_k1_10k,runs/g18/low_masklam_k1_10k_s1 \
+        --out results/learner/halfcheetah_low_seeds_cpu10k.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from actors.evaluation import hierarchical_ci90  # noqa: E402
+from masklam.config import TrainConfig, load_config  # noqa: E402
+
+
+def method_runs(spec: str) -> tuple[str, list[dict]]:
+    """`method=run_dir,run_dir,...` -> (method, the runs' results with their seed and directory)."""
+    method, dirs = spec.split("=", 1)
+    runs = []
+    for d in dirs.split(","):
+        results = json.loads((Path(d) / "results.json").read_text())
+        seed = load_config(TrainConfig, Path(d) / "config.yaml").learner.seed
+        runs.append({"run": d, "learner_seed": seed, "probe_nmse": results["probe_nmse"][method],
+                     "probe_ci90": results["probe_ci90"][method],
+                     "probe_nmse_random_init": results["probe_nmse_random_init"][method],
+                     "updates": results["updates"], "probe_set": results["probe_set"]})
+    return method, runs
+
+
+def ratio_ci90(num: list[float], den: list[float], draws: int = 5000, seed: int = 0) -> list[float]:
+    """90% interval of mean(num) / mean(den), resampling the seeds of each side independently."""
+    rng = np.random.default_rng(seed)
+    n, d = np.asarray(num), np.asarray(den)
+    r = [n[rng.integers(0, len(n), len(n))].mean() / d[rng.integers(0, len(d), len(d))].mean() for _ in range(draws)]
+    return [float(x) for x in np.quantile(r, [0.05, 0.95])]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", action="append", required=True, help="method=run_dir,run_dir,... (repeatable)")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    methods = dict(method_runs(s) for s in args.runs)
+    summary = {"methods": {}, "ratios": {}}
+    for m, runs in methods.items():
+        scores = [r["probe_nmse"] for r in runs]
+        summary["methods"][m] = {"seeds": [r["learner_seed"] for r in runs], "runs": runs,
+                                 "probe_nmse_mean": float(np.mean(scores)),
+                                 "probe_ci90_over_seeds": hierarchical_ci90([[s] for s in scores])
+                                 if len(scores) > 1 else runs[0]["probe_ci90"],
+                                 "probe_nmse_random_init_mean": float(np.mean([r["probe_nmse_random_init"]
+                                                                               for r in runs]))}
+    if "lapo" in methods:
+        lapo = [r["probe_nmse"] for r in methods["lapo"]]
+        for m, runs in methods.items():
+            if m != "lapo":
+                other = [r["probe_nmse"] for r in runs]
+                summary["ratios"][f"lapo/{m}"] = {"ratio": float(np.mean(lapo) / np.mean(other)),
+                                                  "ci90_over_seeds": ratio_ci90(lapo, other)}
+    Path(args.out).write_text(json.dumps(summary, indent=1))
+    for m, s in summary["methods"].items():
+        lo, hi = s["probe_ci90_over_seeds"]
+        print(f"{m}: seeds {s['seeds']} -> {[round(r['probe_nmse'], 4) for r in s['runs']]}; mean "
+              f"{s['probe_nmse_mean']:.4f} [{lo:.3f}, {hi:.3f}] (random-init {s['probe_nmse_random_init_mean']:.4f})")
+    for k, r in summary["ratios"].items():
+        print(f"{k} = {r['ratio']:.3f} [{r['ci90_over_seeds'][0]:.3f}, {r['ci90_over_seeds'][1]:.3f}]")
+
+
+if __name__ == "__main__":
+    main()
