@@ -54,7 +54,6 @@ class LocalSegService:
                 self.__exit__()
                 raise TimeoutError(f"segmentation service not ready after {self.ready_timeout_s}s")
             time.sleep(0.05)
-        time.sleep(0.02)  # the port file is written whole, but give the writer a moment to close it
         self.address = f"127.0.0.1:{int(port_file.read_text())}"
         with SegmentationClient(address=self.address, token=self.cfg.token) as client:
             self.model_info = client.wait_ready(self.ready_timeout_s)

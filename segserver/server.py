@@ -80,8 +80,10 @@ class SegServer:
         await self._set_health(health_pb2.HealthCheckResponse.SERVING)
         log.info("serving model %s on %s (available: %s)", model.version, model.provider,
                  ", ".join(model.available_providers))
-        if cfg.port_file:
-            Path(cfg.port_file).write_text(str(self.port))
+        if cfg.port_file:  # written whole, then renamed: the owner polls for the file and reads it at once
+            tmp = Path(f"{cfg.port_file}.tmp")
+            tmp.write_text(str(self.port))
+            os.replace(tmp, cfg.port_file)
         self.ready.set()
 
     async def _set_health(self, status) -> None:

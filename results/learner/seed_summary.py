@@ -37,7 +37,30 @@ def method_runs(spec: str) -> tuple[str, list[dict]]:
                      "probe_ci90": results["probe_ci90"][method],
                      "probe_nmse_random_init": results["probe_nmse_random_init"][method],
                      "updates": results["updates"], "probe_set": results["probe_set"]})
+        curve = Path(d) / "probe_curve.json"
+        if curve.exists():  # `masklam probe --curve true`: every kept checkpoint on the same probe set
+            runs[-1]["curve"] = [[p["updates"], p["probe_nmse"][method]] for p in json.loads(curve.read_text())["points"]]
     return method, runs
+
+
+def plot_curves(methods: dict[str, list[dict]], path: Path) -> None:
+    """probe_nmse against updates, one line per (method, seed), each run's random-init floor dotted."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (m, runs) in enumerate(methods.items()):
+        for j, r in enumerate(r for r in runs if "curve" in r):
+            x, y = zip(*r["curve"])
+            ax.plot(x, y, marker="o", color=f"C{i}", alpha=0.8, label=m if j == 0 else None)
+            ax.axhline(r["probe_nmse_random_init"], color=f"C{i}", ls=":", lw=0.8)
+    ax.set_xlabel("LAM updates (batch 32)")
+    ax.set_ylabel("frozen probe NMSE (held-out)")
+    ax.set_title("one line per training seed; dotted: random-init floors")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 def ratio_ci90(num: list[float], den: list[float], draws: int = 5000, seed: int = 0) -> list[float]:
@@ -52,6 +75,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", action="append", required=True, help="method=run_dir,run_dir,... (repeatable)")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--plot", help="also write the runs' probe curves (where they have one) to this PNG")
     args = ap.parse_args()
     methods = dict(method_runs(s) for s in args.runs)
     summary = {"methods": {}, "ratios": {}}
@@ -71,6 +95,8 @@ def main() -> None:
                 summary["ratios"][f"lapo/{m}"] = {"ratio": float(np.mean(lapo) / np.mean(other)),
                                                   "ci90_over_seeds": ratio_ci90(lapo, other)}
     Path(args.out).write_text(json.dumps(summary, indent=1))
+    if args.plot:
+        plot_curves(methods, Path(args.plot))
     for m, s in summary["methods"].items():
         lo, hi = s["probe_ci90_over_seeds"]
         print(f"{m}: seeds {s['seeds']} -> {[round(r['probe_nmse'], 4) for r in s['runs']]}; mean "
