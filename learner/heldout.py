@@ -65,7 +65,8 @@ def probe_rows(learner_cfg: LAMLearnerConfig, state: dict, action_dim: int, chun
         states.append(batch.states[:, T_INDEX])
         episodes.append(batch.episodes)
     cat = lambda d: {n: np.concatenate(v) for n, v in d.items()}  # noqa: E731
-    return ProbeRows(cat(z), cat(z0) if untrained else None, np.concatenate(actions), np.concatenate(states), np.concatenate(episodes))
+    return ProbeRows(cat(z), cat(z0) if untrained else None, np.concatenate(actions), np.concatenate(states),
+                     np.concatenate(episodes))
 
 
 def state_features(states: np.ndarray) -> np.ndarray:

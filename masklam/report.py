@@ -60,11 +60,11 @@ def served_masks_gif(dataset: str | Path, path: Path, frames: int = 48) -> Path 
     return None
 
 
-UNRESOLVED_HINT = ("What resolves it, as measured so far (halfcheetah low, one seed): each method alone, offline on "
+UNRESOLVED_HINT = ("What resolves it, as measured so far (halfcheetah low, 3 seeds): each method alone, offline on "
                    "20,000 expert transitions, for 10,000 updates (`masklam train --offline-data <dataset> --methods "
-                   "<method> --updates 10000`, 20-30 min per method on 2 CPU cores): masklam_k1 0.868 [0.857, 0.878] "
-                   "vs its floor 0.995, while lapo stays at 1.001 [1.000, 1.001] "
-                   "(results/learner/halfcheetah_low_each_method_cpu10k.md); the grids in configs/tune_*.yaml.")
+                   "<method> --updates 10000`, 20-30 min per method on 2 CPU cores): masklam_k1 0.8745 [0.870, 0.879] "
+                   "vs floors 0.995-1.000, while lapo stays at its floor (1.0004) "
+                   "(results/learner/halfcheetah_low_seeds_cpu10k.md); the grids in configs/tune_*.yaml.")
 
 
 def masklam_variants(names) -> list[str]:

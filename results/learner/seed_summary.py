@@ -1,10 +1,9 @@
 """Issue 18: a method's frozen-probe score over training seeds, and probe ratios with intervals over seeds.
 
 Reads the `results.json` of `masklam train` runs (one method each, same data and held-out probe set, different
-`learner.seed`) and writes one JSON: per method the per-seed scores, the mean over seeds with a 90% bootstrap
-interval over seeds and probe episodes (`hierarchical_ci90`: resample seeds, then each seed's probe-episode
-interval is represented by its point score), and for each pair `lapo / other` the ratio of the seed means with a
-90% interval from resampling the seeds of both methods independently.
+`learner.seed`) and writes one JSON: per method the per-seed scores (each with its interval over probe episodes),
+the mean over seeds with a 90% bootstrap interval over the seeds' scores, and for each pair `lapo / other` the
+ratio of the seed means with a 90% interval from resampling the seeds of both methods independently.
 
     python results/learner/seed_summary.py --runs lapo=runs/g18/low_lapo_10k,runs/g18/low_lapo_10k_s1 \
         --runs masklam_k1=runs/g18/low_masklam_k1_10k,runs/g18/low_masklam_k1_10k_s1 \
@@ -22,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from actors.evaluation import hierarchical_ci90  # noqa: E402
+from actors.evaluation import bootstrap_ci90  # noqa: E402
 from masklam.config import TrainConfig, load_config  # noqa: E402
 
 
@@ -39,7 +38,8 @@ def method_runs(spec: str) -> tuple[str, list[dict]]:
                      "updates": results["updates"], "probe_set": results["probe_set"]})
         curve = Path(d) / "probe_curve.json"
         if curve.exists():  # `masklam probe --curve true`: every kept checkpoint on the same probe set
-            runs[-1]["curve"] = [[p["updates"], p["probe_nmse"][method]] for p in json.loads(curve.read_text())["points"]]
+            points = json.loads(curve.read_text())["points"]
+            runs[-1]["curve"] = [[p["updates"], p["probe_nmse"][method]] for p in points]
     return method, runs
 
 
@@ -83,8 +83,8 @@ def main() -> None:
         scores = [r["probe_nmse"] for r in runs]
         summary["methods"][m] = {"seeds": [r["learner_seed"] for r in runs], "runs": runs,
                                  "probe_nmse_mean": float(np.mean(scores)),
-                                 "probe_ci90_over_seeds": hierarchical_ci90([[s] for s in scores])
-                                 if len(scores) > 1 else runs[0]["probe_ci90"],
+                                 "probe_ci90_over_seeds": bootstrap_ci90(scores) if len(scores) > 1
+                                 else runs[0]["probe_ci90"],
                                  "probe_nmse_random_init_mean": float(np.mean([r["probe_nmse_random_init"]
                                                                                for r in runs]))}
     if "lapo" in methods:
