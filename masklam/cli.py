@@ -71,7 +71,7 @@ COMMANDS: dict[str, Command] = {
         'Evaluate an exported expert (deterministic) and print mean +/- std return.', "masklam.expert:run_expert_eval"),
     "policy train": Command(PolicyTrainConfig, None, {
         "data": "data", "method": "method", "lam-run": "lam_run", "labels": "policy.decoder_transitions", "out":
-        "out"},
+        "out", "bc-from": "bc_from"},
         'Label a dataset with a trained LAM, train a latent BC policy with RLlib, fit the decoder, evaluate.',
         "masklam.policy:run_policy_train"),
     "policy eval": Command(PolicyEvalConfig, None, {

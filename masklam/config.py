@@ -247,12 +247,16 @@ class PolicyTrainConfig:
     policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)
     """Latent BC, decoder and evaluation settings."""
     out: str = "runs/policy"
-    """Run directory: config.yaml, policy.pt, policy.json, results.json."""
+    """Run directory: config.yaml, bc_stage.pt, policy.pt, policy.json, results.json."""
+    bc_from: str | None = None
+    """An earlier `policy train` run directory whose BC stage (bc_stage.pt) this run starts from instead of
+    training BC again, e.g. for a label-budget sweep (only the decoder's N differs). Its data, method, lam_run and
+    BC settings (policy.model, bc_*, batch_size, lr, lr_schedule, val_*, seed) must equal this run's."""
     ray_address: str | None = None
     """Ray cluster address; null starts a local Ray."""
     resume: bool = False
-    """Continue the run in `out`: stages whose outputs exist (labels, policy.pt, evaluation.json) are skipped
-    (masklam/run_dir.py)."""
+    """Continue the run in `out`: stages whose outputs exist (labels, bc_stage.pt, policy.pt, evaluation.json) are
+    skipped (masklam/run_dir.py)."""
 
     RESUME_MAY_CHANGE: ClassVar[tuple[str, ...]] = (
         "out", "ray_address", "policy.eval_episodes", "policy.eval_max_steps", "policy.keep_labels", "policy.device")

@@ -19,6 +19,7 @@ from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.labels import LatentLabeller
+from learner.policy.train import BC_STAGE, adopt_bc_stage
 from masklam.policy_chain import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
@@ -70,11 +71,37 @@ def ray_warnings_to(path: Path, console: Console):
         handler.close()
 
 
+# what the BC stage depends on: a run may start from another's BC stage only when all of these are equal
+BC_STAGE_FIELDS = ("model", "bc_iterations", "bc_batches_per_iteration", "batch_size", "lr", "lr_schedule",
+                   "val_fraction", "val_rows", "seed")
+
+
+def check_bc_source(cfg: PolicyTrainConfig) -> PolicyTrainConfig:
+    """The config of `cfg.bc_from`, after checking its BC stage is the one `cfg` would train (else ValueError)."""
+    src = Path(cfg.bc_from)
+    if not (src / "config.yaml").is_file():
+        raise FileNotFoundError(f"bc_from {src} is not a masklam policy train run (no config.yaml)")
+    other = load_config(PolicyTrainConfig, src / "config.yaml")
+    differ = [name for name, a, b in (("data", cfg.data, other.data), ("lam_run", cfg.lam_run, other.lam_run))
+              if (a and Path(a).resolve()) != (b and Path(b).resolve())]
+    differ += ["method"] if cfg.method != other.method else []
+    differ += [f"policy.{f}" for f in BC_STAGE_FIELDS if getattr(cfg.policy, f) != getattr(other.policy, f)]
+    if differ:
+        raise ValueError(f"bc_from {src} trained a different BC stage: {', '.join(differ)} differ from this run's")
+    return other
+
+
 def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
+    if cfg.bc_from:
+        check_bc_source(cfg)
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out)
+    if cfg.bc_from and not (out / BC_STAGE).exists():
+        stats = adopt_bc_stage(cfg.bc_from, out)
+        console.print(f"BC stage from {cfg.bc_from} (held-out NMSE {stats['bc_heldout_nmse']:.3f}): only the "
+                      f"decoder and the evaluation run")
     chunks = load_chunks(cfg.data)
     labeller = None
     if cfg.method != "bc":

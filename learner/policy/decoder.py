@@ -26,7 +26,8 @@ def _nmse(pred: torch.Tensor, target: torch.Tensor) -> float:
 def fit_decoder(module: PixelPolicyRLModule, feats: torch.Tensor, actions: np.ndarray, val_feats: torch.Tensor,
                 val_actions: np.ndarray, steps: int, lr: float, batch_size: int, seed: int,
                 weight_decay: float = 0.01) -> dict[str, float]:
-    """Train `module.decoder` (encoder frozen) on encoder features -> actions; validate on other episodes' features.
+    """Train `module.decoder` (encoder frozen), from a fresh init seeded by `seed`, on encoder features -> actions;
+    validate on other episodes' features.
 
     Returns the training MSE of the first and last step, and the held-out MSE and action NMSE.
     """
@@ -35,6 +36,11 @@ def fit_decoder(module: PixelPolicyRLModule, feats: torch.Tensor, actions: np.nd
     if len(feats) < 2:
         raise ValueError(f"the decoder needs at least 2 labelled transitions, got {len(feats)}")
     gen = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):  # a fresh seeded decoder: a refit from a saved BC stage is the same fit
+        torch.manual_seed(seed)
+        for layer in module.decoder:
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
     target = torch.from_numpy(np.asarray(actions, np.float32))
     opt = torch.optim.AdamW(module.decoder.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))

@@ -1,7 +1,8 @@
 """Policy stage of one method: label -> RLlib BC -> decoder (latent methods) -> policy checkpoint.
 
 Every step leaves its output in the run directory and is skipped when that output exists, so an interrupted run
-(or a restored Tune trial) continues where it stopped.
+(or a restored Tune trial) continues where it stopped. The BC stage (labels + BC, the expensive part) is kept as
+bc_stage.pt: the decoder's label budget N can then be varied without training BC again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from learner.policy.decoder import encoder_features, fit_decoder
 from learner.policy.rl_module import PixelPolicyRLModule
 from learner.tensorboard import run_writer
 
+BC_STAGE, BC_STAGE_STATS = "bc_stage.pt", "bc_stage.json"
+"""The BC stage's module (decoder untrained) and stats, kept beside policy.pt: a crash after BC resumes from it,
+and a label-budget sweep starts its other runs from it (adopt_bc_stage)."""
+
 
 def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConfig, labeller: Labeller | None,
                  target_dim: int, action_dim: int, meta: dict, log: Callable[[str], None] = print) -> dict:
@@ -45,8 +50,53 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
         return json.loads(stats_path.read_text())
     size = int(chunks[0].frames.shape[1])
     latent = labeller is not None
-    stats: dict = {"target": "latent" if latent else "true_actions", "target_dim": target_dim}
+    meta = {**meta, "size": size, "frame_stack": FRAME_STACK}
+    stage_pt, stage_json = out / BC_STAGE, out / BC_STAGE_STATS
+    if stage_pt.exists() and stage_json.exists():  # BC done earlier (or adopted from another run: adopt_bc_stage)
+        module, _ = load_policy(stage_pt)
+        stats = json.loads(stage_json.read_text())
+        log(f"BC stage already trained: {stage_pt} (held-out NMSE {stats['bc_heldout_nmse']:.3f})")
+    else:
+        module, stats = _bc_stage(chunks, out, cfg, labeller, target_dim, action_dim, size, log)
+        save_policy(module, stage_pt, meta)
+        atomic_write_bytes(stage_json, json.dumps(stats, indent=2).encode())
 
+    if latent:
+        fit_eps, held_eps = decoder_episodes(chunks, cfg.decoder_transitions, cfg.seed)
+        t = time.perf_counter()
+        feats, acts = _features(module, chunks, fit_eps, None)
+        vfeats, vacts = _features(module, chunks, held_eps, cfg.val_rows)
+        stats.update(fit_decoder(module, feats, acts, vfeats, vacts, cfg.decoder_steps, cfg.decoder_lr,
+                                 cfg.decoder_batch_size, cfg.seed),
+                     decoder_seconds=time.perf_counter() - t, decoder_episodes=len(fit_eps),
+                     decoder_val_episodes=len(held_eps))
+        log(f"decoder: {len(feats)} labelled transitions from {len(fit_eps)} whole episodes, held-out action NMSE "
+            f"{stats['decoder_nmse_val']:.3f} ({len(held_eps)} other episodes)")
+    save_policy(module, policy_path, meta)
+    atomic_write_bytes(stats_path, json.dumps(stats, indent=2).encode())
+    return stats
+
+
+def adopt_bc_stage(source_run: str | Path, out_dir: str | Path) -> dict:
+    """Start `out_dir` from the BC stage of another policy run (its bc_stage.pt), so a run that differs only in
+    the decoder (the label budget N) or the evaluation does not train BC again. The caller checks that the two
+    runs' data, labeller and BC settings are the same. Returns the adopted BC stats."""
+    src, out = Path(source_run), Path(out_dir)
+    if not (src / BC_STAGE).is_file() or not (src / BC_STAGE_STATS).is_file():
+        raise FileNotFoundError(f"{src} holds no finished BC stage ({BC_STAGE} and {BC_STAGE_STATS})")
+    stats = json.loads((src / BC_STAGE_STATS).read_text())
+    stats["bc_from"] = str(src.resolve())
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / BC_STAGE, (src / BC_STAGE).read_bytes())
+    atomic_write_bytes(out / BC_STAGE_STATS, json.dumps(stats, indent=2).encode())
+    return stats
+
+
+def _bc_stage(chunks: list[Chunk], out: Path, cfg: LatentPolicyConfig, labeller: Labeller | None, target_dim: int,
+              action_dim: int, size: int, log: Callable[[str], None]) -> tuple[PixelPolicyRLModule, dict]:
+    """Label the data (true actions for BC), RLlib BC on it; the module (decoder untrained) and its stats."""
+    latent = labeller is not None
+    stats: dict = {"target": "latent" if latent else "true_actions", "target_dim": target_dim}
     target_fn = labeller or true_actions(FRAME_STACK)
     train_eps, val_eps = split_episodes(chunks, cfg.val_fraction, cfg.seed, labelled_only=not latent)
     labels_dir, done_marker = out / "labels", out / "labels" / "_COMPLETE"
@@ -70,23 +120,9 @@ def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConf
         module, bc_stats = _behaviour_clone(labels_dir, size, target_dim, model_config, cfg, log,
                                             (val_obs, val_target), writer)
     stats.update(bc_stats, bc_seconds=time.perf_counter() - t)
-
-    if latent:
-        fit_eps, held_eps = decoder_episodes(chunks, cfg.decoder_transitions, cfg.seed)
-        t = time.perf_counter()
-        feats, acts = _features(module, chunks, fit_eps, None)
-        vfeats, vacts = _features(module, chunks, held_eps, cfg.val_rows)
-        stats.update(fit_decoder(module, feats, acts, vfeats, vacts, cfg.decoder_steps, cfg.decoder_lr,
-                                 cfg.decoder_batch_size, cfg.seed),
-                     decoder_seconds=time.perf_counter() - t, decoder_episodes=len(fit_eps),
-                     decoder_val_episodes=len(held_eps))
-        log(f"decoder: {len(feats)} labelled transitions from {len(fit_eps)} whole episodes, held-out action NMSE "
-            f"{stats['decoder_nmse_val']:.3f} ({len(held_eps)} other episodes)")
-    save_policy(module, policy_path, {**meta, "size": size, "frame_stack": FRAME_STACK})
-    atomic_write_bytes(stats_path, json.dumps(stats, indent=2).encode())
     if not cfg.keep_labels:
         shutil.rmtree(labels_dir, ignore_errors=True)
-    return stats
+    return module, stats
 
 
 def _behaviour_clone(labels_dir: Path, size: int, target_dim: int, model_config: dict, cfg: LatentPolicyConfig,
@@ -212,4 +248,4 @@ def _blocks_of(chunks: list[Chunk], episodes: set, limit: int | None, labelled_o
         return
 
 
-__all__ = ["FRAME_STACK", "load_policy", "train_policy"]
+__all__ = ["BC_STAGE", "FRAME_STACK", "adopt_bc_stage", "load_policy", "train_policy"]

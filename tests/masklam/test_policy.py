@@ -40,6 +40,19 @@ def test_latent_policy_from_a_trained_lam(dataset, tmp_path, ray_local, capsys):
     assert "already holds a run" in capsys.readouterr().err
     assert main(["policy", "train", "--out", str(out), "--resume"]) == 0
     assert "policy already trained" in capsys.readouterr().err
+    # a label-budget run starts from this run's BC stage: same BC, its own decoder; a different BC is refused
+    assert (out / "bc_stage.pt").is_file()
+    n2k = tmp_path / "policy_n20"
+    assert main(["policy", "train", "--data", str(dataset), "--method", "masklam_gt", "--lam-run", str(lam),
+                 "--labels", "20", "--out", str(n2k), "--bc-from", str(out), *POLICY]) == 0
+    err = capsys.readouterr().err
+    assert "BC stage from" in err and "BC iteration" not in err  # no labelling, no BC: decoder and evaluation only
+    again = json.loads((n2k / "results.json").read_text())["train"]
+    assert again["bc_curve"] == stats["bc_curve"] and again["bc_from"] == str(out.resolve())
+    assert again["decoder_transitions"] < stats["decoder_transitions"]
+    assert main(["policy", "train", "--data", str(dataset), "--method", "masklam_gt", "--lam-run", str(lam),
+                 "--out", str(tmp_path / "other_bc"), "--bc-from", str(out), *POLICY, "--set", "policy.lr=0.01"]) == 1
+    assert "policy.lr differ" in capsys.readouterr().err
     gif = tmp_path / "rollout.gif"
     assert main(["policy", "eval", "--checkpoint", str(out / "policy.pt"), "--episodes", "2", "--gif", str(gif),
                  "--set", "max_steps=15"]) == 0

@@ -62,6 +62,18 @@ def test_decoder_learns_a_function_of_the_features_with_the_encoder_frozen():
     assert all(torch.equal(a, b) for a, b in zip(encoder_before, m.encoder.parameters()))
 
 
+def test_decoder_fit_starts_fresh_so_a_refit_from_a_saved_bc_stage_is_the_same_fit():
+    m = module()
+    feats = torch.randn(64, 16, generator=torch.Generator().manual_seed(2))
+    actions = np.tanh(feats[:, :2].numpy())
+    first = fit_decoder(m, feats[:48], actions[:48], feats[48:], actions[48:], 30, 1e-3, 16, seed=3)
+    weights = [p.clone() for p in m.decoder.parameters()]
+    again = fit_decoder(m, feats[:48], actions[:48], feats[48:], actions[48:], 30, 1e-3, 16, seed=3)  # trained start
+    assert again == first and all(torch.equal(a, b) for a, b in zip(weights, m.decoder.parameters()))
+    other = fit_decoder(m, feats[:48], actions[:48], feats[48:], actions[48:], 30, 1e-3, 16, seed=4)
+    assert other["decoder_mse_first"] != first["decoder_mse_first"]
+
+
 def test_decoder_needs_one_and_enough_data():
     feats = torch.zeros((1, 16))
     with pytest.raises(ValueError, match="without a decoder"):
