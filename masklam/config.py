@@ -298,7 +298,8 @@ class TuneGridConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1])
     """Grid axis: seeds of the LAM, BC and decoder."""
     label_budgets: list[int] = field(default_factory=lambda: [128_000])
-    """Grid axis: N labelled transitions for the decoder."""
+    """Grid axis: N labelled transitions for the decoder. One trial evaluates all of them on one LAM and one BC
+    stage (N changes nothing before the decoder), so each extra budget costs a decoder fit and an evaluation."""
     lam: LAMLearnerConfig = field(default_factory=LAMLearnerConfig)
     """The LAM of each trial (`methods` inside is replaced by the trial's method)."""
     lam_updates: int = 600

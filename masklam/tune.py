@@ -1,6 +1,6 @@
 """`masklam tune`: a Ray Tune grid of method x task x seed x label budget on recorded datasets, one results table.
 
-Trials run `masklam.tune_trial.run_trial`. The experiment lives at <out>/<name>/ (Tune's state) with each trial's
+Trials (one per task x method x seed; each evaluates every label budget) run `masklam.tune_trial.run_trial`. The experiment lives at <out>/<name>/ (Tune's state) with each trial's
 work directory under work/; `--resume` (the one resume rule, masklam/run_dir.py) restores an interrupted experiment with `Tuner.restore`, keeping
 finished trials and resuming unfinished ones from their own checkpoints.
 """
@@ -69,12 +69,13 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
             console.print(f"[bold]tune[/] restoring {exp_dir}")
             tuner = tune.Tuner.restore(str(exp_dir), trainable, resume_errored=True)
         else:
-            n = len(cfg.data) * len(cfg.methods) * len(cfg.seeds) * len(cfg.label_budgets)
+            n = len(cfg.data) * len(cfg.methods) * len(cfg.seeds)
             console.print(f"[bold]tune[/] {n} trials: tasks {list(cfg.data)} x methods {cfg.methods} x seeds "
-                          f"{cfg.seeds} x label budgets {cfg.label_budgets} -> {exp_dir}")
+                          f"{cfg.seeds}, each trial evaluating label budgets {cfg.label_budgets} on one LAM and "
+                          f"one BC stage -> {exp_dir}")
             param_space = {"grid": to_dict(cfg), "work_dir": str(exp_dir / "work"),
                            "task": tune.grid_search(list(cfg.data)), "method": tune.grid_search(cfg.methods),
-                           "seed": tune.grid_search(cfg.seeds), "label_budget": tune.grid_search(cfg.label_budgets)}
+                           "seed": tune.grid_search(cfg.seeds)}
             tuner = tune.Tuner(trainable, param_space=param_space,
                                tune_config=tune.TuneConfig(metric=METRIC, mode="max",
                                                            max_concurrent_trials=concurrent),
@@ -82,7 +83,7 @@ def run_tune(cfg: TuneGridConfig, console: Console | None = None) -> dict:
                                                          failure_config=tune.FailureConfig(max_failures=1),
                                                          verbose=1))
         grid = tuner.fit()
-        trials = [r.metrics for r in grid if r.metrics and METRIC in r.metrics]
+        trials = [row for r in grid if r.metrics and "budgets" in r.metrics for row in r.metrics["budgets"]]
         errors = [str(r.error) for r in grid if r.error is not None]
         tune_seconds = time.perf_counter() - t0
         console.print("baselines: random policy and the shipped expert")

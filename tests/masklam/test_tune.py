@@ -22,7 +22,7 @@ data: {{hopper: {dataset}}}
 heldout: {{hopper: heldout}}
 methods: [bc, lapo, masklam_gt]
 seeds: [0]
-label_budgets: [40]
+label_budgets: [30, 40]
 lam: {{batch_size: 4, model: {{channels: [4, 8], blocks: 1, latent_dim: 8}}}}
 lam_updates: 2
 probe_rows: 64
@@ -37,7 +37,12 @@ out: {tmp_path / "tune"}
     for method in ("random", "stand_still", "expert", "bc", "lapo", "masklam_gt"):
         assert f"| {method} |" in table
     rows = (exp / "results.csv").read_text().splitlines()
-    assert rows[0].startswith("task,method,label_budget") and len(rows) == 1 + 6
+    assert rows[0].startswith("task,method,label_budget") and len(rows) == 1 + 3 + 3 * 2  # baselines, 3 methods x 2 N
+    # one trial per method: its second budget starts from the first one's BC stage (only the decoder differs)
+    work = exp / "work" / "hopper-lapo-s0"
+    adopted = json.loads((work / "policy_n40" / "bc_stage.json").read_text())
+    assert adopted["bc_from"] == str((work / "policy_n30").resolve())
+    assert not (exp / "work" / "hopper-bc-s0" / "policy_n40").exists()  # BC on true labels uses no N: one policy
     assert (exp / "results.png").stat().st_size > 0
     summary = json.loads((exp / "results.json").read_text())
     bc = next(r for r in summary["rows"] if r["method"] == "bc")
