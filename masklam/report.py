@@ -65,6 +65,11 @@ UNRESOLVED_HINT = ("What resolves it, as measured so far (halfcheetah low, 3 see
                    "<method> --updates 10000`, 20-30 min per method on 2 CPU cores): masklam_k1 0.8745 [0.870, 0.879] "
                    "vs floors 0.995-1.000, while lapo stays at its floor (1.0004) "
                    "(results/learner/halfcheetah_low_seeds_cpu10k.md); the grids in configs/tune_*.yaml.")
+RETURNS_HINT = ("What resolves it, as measured so far (halfcheetah low, one training seed): 50,000 expert "
+                "transitions and 10,000 latent-BC minibatches on those 10,000-update LAMs (`masklam policy train "
+                "--data <dataset> --method <method> --lam-run <LAM run> --labels 8000`, ~35 min per method on 2 CPU "
+                "cores): masklam_k1 0.92 [0.88, 0.96] of BC on all labels, lapo 0.10 [0.04, 0.18] "
+                "(results/policy/latent_policies_halfcheetah_low_50k_cpu.md).")
 
 
 def masklam_variants(names) -> list[str]:
@@ -173,7 +178,8 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
     if floor_level:
         lines += ["", f"**{', '.join(floor_level)} {'does' if len(floor_level) == 1 else 'do'} not clearly beat "
                   "stand-still** (90% intervals not above it): the latent-policy returns, and any ratio of them, "
-                  "carry no signal at this budget; their latents are what limits them (see the probe above)."]
+                  f"carry no signal at this budget; their latents are what limits them (see the probe above). "
+                  f"{RETURNS_HINT}"]
     for v in masklam_variants(res) if "lapo" in res else []:
         m, lp = res[v]["return"]["mean"], res["lapo"]["return"]["mean"]
         raw = f"{m / lp:.3f}" if lp > 0 else "- (lapo's return is not positive)"

@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from actors.evaluation import bootstrap_ci90  # noqa: E402
+from learner.device import hardware  # noqa: E402
 
 DRAWS = 5000
 
@@ -32,7 +33,7 @@ def load_run(spec: str) -> tuple[str, dict]:
     res = json.loads((Path(d) / "results.json").read_text())
     t = res["train"]
     keep = ("target", "bc_minibatches", "bc_heldout_nmse", "bc_seconds", "decoder_transitions", "decoder_episodes",
-            "decoder_nmse_val", "bc_from")
+            "decoder_nmse_val", "bc_from", "bc_curve")
     return name, {"run": d, "method": res["method"], "return": res["return"], **{k: t[k] for k in keep if k in t}}
 
 
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
         ra, rb = runs[a]["return"]["returns"], runs[b]["return"]["returns"]
         ratios[spec] = {"raw": point_ratio(ra, rb), "raw_ci90": ratio_ci90(ra, rb),
                         "over_random": point_ratio(ra, rb, rnd), "over_random_ci90": ratio_ci90(ra, rb, rnd)}
-    out = {"seeds": floor["seeds"], "task": floor["task"], "preset": floor["preset"],
+    out = {"hardware": hardware(), "seeds": floor["seeds"], "task": floor["task"], "preset": floor["preset"],
            "random": floor["random"], "stand_still": floor["stand_still"], "bc": bc_name, "runs": runs,
            "return_ratios": ratios}
     Path(args.out).write_text(json.dumps(out, indent=1))
