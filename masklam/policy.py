@@ -19,7 +19,7 @@ from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.labels import LatentLabeller
-from learner.policy.train import BC_STAGE, adopt_bc_stage
+from learner.policy.train import BC_STAGE, BC_STAGE_FIELDS, adopt_bc_stage
 from masklam.policy_chain import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
@@ -69,11 +69,6 @@ def ray_warnings_to(path: Path, console: Console):
             lg.handlers = handlers
             lg.propagate = propagate
         handler.close()
-
-
-# what the BC stage depends on: a run may start from another's BC stage only when all of these are equal
-BC_STAGE_FIELDS = ("model", "bc_iterations", "bc_batches_per_iteration", "batch_size", "lr", "lr_schedule",
-                   "val_fraction", "val_rows", "seed")
 
 
 def check_bc_source(cfg: PolicyTrainConfig) -> PolicyTrainConfig:

@@ -33,6 +33,10 @@ from learner.tensorboard import run_writer
 BC_STAGE, BC_STAGE_STATS = "bc_stage.pt", "bc_stage.json"
 """The BC stage's module (decoder untrained) and stats, kept beside policy.pt: a crash after BC resumes from it,
 and a label-budget sweep starts its other runs from it (adopt_bc_stage)."""
+BC_STAGE_FIELDS = ("model", "bc_iterations", "bc_batches_per_iteration", "batch_size", "lr", "lr_schedule",
+                   "val_fraction", "val_rows", "seed")
+"""The LatentPolicyConfig fields the BC stage depends on (with the data and the labeller): a run may adopt another's
+BC stage only when all of them are equal."""
 
 
 def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConfig, labeller: Labeller | None,
@@ -248,4 +252,4 @@ def _blocks_of(chunks: list[Chunk], episodes: set, limit: int | None, labelled_o
         return
 
 
-__all__ = ["BC_STAGE", "FRAME_STACK", "adopt_bc_stage", "load_policy", "train_policy"]
+__all__ = ["BC_STAGE", "BC_STAGE_FIELDS", "FRAME_STACK", "adopt_bc_stage", "load_policy", "train_policy"]
