@@ -49,30 +49,53 @@ def stand_still(action: np.ndarray) -> PixelPolicy:
     return lambda _obs: a
 
 
+def bootstrap_means(groups: Sequence[Sequence[float]], draws: int = 5000, seed: int = 0) -> np.ndarray:
+    """`draws` bootstrap resamples of the mean over seeds and episodes: each draw resamples the seeds (groups) with
+    replacement, then the episodes within each drawn seed, and averages the seeds' means. One group is the plain
+    bootstrap over its values (e.g. one training seed's episodes); groups of one value resample seeds only."""
+    gs = [np.asarray(g, np.float64) for g in groups if len(g)]
+    if not gs:
+        return np.full(draws, np.nan)
+    rng = np.random.default_rng(seed)
+    if len(gs) == 1:
+        v = gs[0]
+        return v[rng.integers(0, len(v), (draws, len(v)))].mean(1)
+    means = np.empty(draws)
+    for d in range(draws):
+        picked = rng.integers(0, len(gs), len(gs))
+        means[d] = np.mean([gs[i][rng.integers(0, len(gs[i]), len(gs[i]))].mean() for i in picked])
+    return means
+
+
 def bootstrap_ci90(values: Sequence[float], draws: int = 5000, seed: int = 0) -> list[float]:
     """90% bootstrap interval of the mean (resampling the values, e.g. episodes, with replacement)."""
     v = np.asarray(values, np.float64)
     if len(v) < 2:
         return [float(v.mean()), float(v.mean())] if len(v) else [float("nan")] * 2
-    means = v[np.random.default_rng(seed).integers(0, len(v), (draws, len(v)))].mean(1)
-    return [float(x) for x in np.quantile(means, [0.05, 0.95])]
+    return [float(x) for x in np.quantile(bootstrap_means([v], draws, seed), [0.05, 0.95])]
 
 
 def hierarchical_ci90(groups: Sequence[Sequence[float]], draws: int = 5000, seed: int = 0) -> list[float]:
-    """90% bootstrap interval of the mean over seeds and episodes: each draw resamples the seeds (groups) with
-    replacement, then the episodes within each drawn seed, and averages the seeds' means. One group is the plain
-    bootstrap over its episodes."""
-    gs = [np.asarray(g, np.float64) for g in groups if len(g)]
+    """90% bootstrap interval of the mean over seeds and episodes (`bootstrap_means`)."""
+    gs = [g for g in groups if len(g)]
     if not gs:
         return [float("nan")] * 2
     if len(gs) == 1:
         return bootstrap_ci90(gs[0], draws, seed)
-    rng = np.random.default_rng(seed)
-    means = np.empty(draws)
-    for d in range(draws):
-        picked = rng.integers(0, len(gs), len(gs))
-        means[d] = np.mean([gs[i][rng.integers(0, len(gs[i]), len(gs[i]))].mean() for i in picked])
-    return [float(x) for x in np.quantile(means, [0.05, 0.95])]
+    return [float(x) for x in np.quantile(bootstrap_means(gs, draws, seed), [0.05, 0.95])]
+
+
+def ratio_ci90(num: Sequence[Sequence[float]], den: Sequence[Sequence[float]], zero: float = 0.0,
+               draws: int = 5000, seed: int = 0) -> list[float] | None:
+    """90% interval of (mean(num) - zero) / (mean(den) - zero), each side resampled independently over its seeds and
+    episodes (`bootstrap_means`). None when a resampled denominator is not positive: the ratio would flip sign or be
+    unbounded, so no interval is honest (HalfCheetah returns can be negative; `zero` = the random policy's return
+    gives the ratio of gains over random)."""
+    a = bootstrap_means(num, draws, seed) - zero
+    b = bootstrap_means(den, draws, seed + 1) - zero
+    if not (b > 0).all():
+        return None
+    return [float(x) for x in np.quantile(a / b, [0.05, 0.95])]
 
 
 def evaluate(policy: PixelPolicy | None, task: str, preset: str, seeds: Sequence[int], size: int = 64,

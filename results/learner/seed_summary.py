@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from actors.evaluation import bootstrap_ci90  # noqa: E402
+from actors.evaluation import bootstrap_ci90, ratio_ci90  # noqa: E402
 from masklam.config import TrainConfig, load_config  # noqa: E402
 
 
@@ -63,14 +63,6 @@ def plot_curves(methods: dict[str, list[dict]], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def ratio_ci90(num: list[float], den: list[float], draws: int = 5000, seed: int = 0) -> list[float]:
-    """90% interval of mean(num) / mean(den), resampling the seeds of each side independently."""
-    rng = np.random.default_rng(seed)
-    n, d = np.asarray(num), np.asarray(den)
-    r = [n[rng.integers(0, len(n), len(n))].mean() / d[rng.integers(0, len(d), len(d))].mean() for _ in range(draws)]
-    return [float(x) for x in np.quantile(r, [0.05, 0.95])]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", action="append", required=True, help="method=run_dir,run_dir,... (repeatable)")
@@ -93,7 +85,8 @@ def main() -> None:
             if m != "lapo":
                 other = [r["probe_nmse"] for r in runs]
                 summary["ratios"][f"lapo/{m}"] = {"ratio": float(np.mean(lapo) / np.mean(other)),
-                                                  "ci90_over_seeds": ratio_ci90(lapo, other)}
+                                                  "ci90_over_seeds": ratio_ci90([[x] for x in lapo],
+                                                                              [[x] for x in other])}
     Path(args.out).write_text(json.dumps(summary, indent=1))
     if args.plot:
         plot_curves(methods, Path(args.plot))

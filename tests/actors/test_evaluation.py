@@ -39,3 +39,14 @@ def test_parallel_evaluation_without_ray_says_so(monkeypatch):
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     with pytest.raises(RuntimeError, match="start Ray first"):
         evaluate(None, "hopper", "low", seeds=[1, 2], size=32, max_steps=4, workers=2)
+
+
+def test_ratio_interval_resamples_both_sides_and_refuses_a_denominator_that_reaches_zero():
+    from actors.evaluation import bootstrap_means, ratio_ci90
+
+    lo, hi = ratio_ci90([[10.0, 12.0, 8.0, 10.0]], [[5.0, 5.0, 5.0, 5.0]])
+    assert 8.0 / 5.0 <= lo < 2.0 < hi <= 12.0 / 5.0
+    assert ratio_ci90([[10.0, 12.0]], [[-1.0, 3.0]]) is None  # a resampled mean of -1 would flip the ratio's sign
+    assert ratio_ci90([[10.0, 12.0]], [[-1.0, 3.0]], zero=-5.0) is not None  # gains over a floor of -5 stay positive
+    # groups of one value: the seeds alone are resampled; identical seeds give no spread at all
+    np.testing.assert_array_equal(bootstrap_means([[2.0], [2.0], [2.0]], draws=50), np.full(50, 2.0))

@@ -1,0 +1,31 @@
+import json
+import sys
+
+import pytest
+
+
+def train_run(path, method, seed, nmse, floor=1.0):
+    path.mkdir()
+    (path / "config.yaml").write_text(f"learner:\n  seed: {seed}\n")
+    (path / "results.json").write_text(json.dumps({
+        "probe_nmse": {method: nmse}, "probe_ci90": {method: [nmse - 0.01, nmse + 0.01]},
+        "probe_nmse_random_init": {method: floor}, "updates": 100, "probe_set": "probe"}))
+    return str(path)
+
+
+def test_probe_over_seeds_and_the_lapo_ratio_resample_each_methods_seeds(tmp_path, monkeypatch, script):
+    summary = script("results/learner/seed_summary.py")
+    lapo = [train_run(tmp_path / f"l{s}", "lapo", s, v) for s, v in ((0, 1.0), (1, 0.98))]
+    mask = [train_run(tmp_path / f"m{s}", "masklam_k1", s, v) for s, v in ((0, 0.80), (1, 0.90))]
+    out = tmp_path / "s.json"
+    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", "lapo=" + ",".join(lapo),
+                                      "--runs", "masklam_k1=" + ",".join(mask), "--out", str(out)])
+    summary.main()
+    s = json.loads(out.read_text())
+    m = s["methods"]["masklam_k1"]
+    assert m["seeds"] == [0, 1] and m["probe_nmse_mean"] == pytest.approx(0.85)
+    assert m["probe_ci90_over_seeds"] == [pytest.approx(0.80), pytest.approx(0.90)]  # two seeds: their range
+    r = s["ratios"]["lapo/masklam_k1"]
+    assert r["ratio"] == pytest.approx(0.99 / 0.85)
+    lo, hi = r["ci90_over_seeds"]
+    assert 0.98 / 0.90 <= lo < r["ratio"] < hi <= 1.0 / 0.80
