@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from actors.evaluation import hierarchical_ci90
+from actors.evaluation import hierarchical_ci90, ratio_ci90
 from common.files import atomic_write_bytes
 from learner.device import hardware
 from masklam.config import TuneGridConfig, to_dict
+from masklam.results import ratio_name
 
 COLUMNS = ["task", "method", "label_budget", "seeds", "probe_nmse", "probe_nmse_std", "probe_ci90_low",
            "probe_ci90_high", "return", "return_std", "return_ci90_low", "return_ci90_high",
@@ -36,12 +37,12 @@ def normalised(values: list[float], ref: float | None, zero: float = 0.0) -> tup
 
 
 def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
-    """Rows per (task, method, budget) over seeds, and per (task, budget) the masklam-vs-lapo return ratios.
+    """Rows per (task, method, budget) over seeds, and per (task, budget, MaskLAM variant) its ratios to lapo
+    (`variant_ratios`; keyed task/nN for masklam itself, task/nN[variant] for masklam_k1, masklam_gt, ...).
 
     return_norm_bc = R / R_bc and return_norm_expert = R / R_expert (LAOM's convention, defined when the reference
     is positive); return_gain_bc = (R - R_random) / (R_bc - R_random), the share of BC's gain over the random policy
-    (defined whenever BC beats random). Ratios: `raw` = R_masklam / R_lapo (when R_lapo > 0) and `over_random` =
-    (R_masklam - R_random) / (R_lapo - R_random) (when lapo beats random).
+    (defined whenever BC beats random).
     """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for t in trials:
@@ -80,15 +81,31 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
                         [t.get("probe_nmse") for t in ts],
                         episodes=[t.get("returns") or [t["return_mean"]] for t in ts]))
     ratios = {}
-    for (task, method, n), ts in groups.items():
-        if method == "masklam" and (task, "lapo", n) in groups:
-            lapo = float(np.mean([t["return_mean"] for t in groups[(task, "lapo", n)]]))
-            mask = float(np.mean([t["return_mean"] for t in ts]))
-            rnd = baselines[task]["random"]["mean"] if baselines[task]["random"] else nan
-            ratios[f"{task}/n{n}"] = {"raw": mask / lapo if lapo > 0 else nan,
-                                      "over_random": (mask - rnd) / (lapo - rnd) if lapo > rnd else nan,
-                                      "masklam": mask, "lapo": lapo, "random": rnd}
+    for (task, method, n), ts in sorted(groups.items()):
+        if method.startswith("masklam") and (task, "lapo", n) in groups:
+            key = f"{task}/n{n}" + ("" if method == "masklam" else f"[{method}]")
+            ratios[key] = variant_ratios(ts, groups[(task, "lapo", n)], baselines[task], method)
     return rows, ratios
+
+
+def variant_ratios(variant: list[dict], lapo: list[dict], base: dict, name: str) -> dict:
+    """return_ratio = R_variant / R_lapo (`raw`, when lapo's return is positive) and (R_variant - R_random) /
+    (R_lapo - R_random) (`over_random`, when lapo beats random), and probe_ratio = lapo / variant, each with a 90%
+    interval that resamples both sides' seeds and episodes independently (none where a resampled denominator is
+    not positive: the ratio would be unbounded or flip sign)."""
+    nan = float("nan")
+    rnd = base["random"]["mean"] if base["random"] else nan
+    ep = [[t.get("returns") or [t["return_mean"]] for t in ts] for ts in (variant, lapo)]
+    mask, lap = (float(np.mean([t["return_mean"] for t in ts])) for ts in (variant, lapo))
+    out = {"variant": name, "return_variant": mask, "return_lapo": lap, "return_random": rnd,
+           "raw": mask / lap if lap > 0 else nan, "raw_ci90": ratio_ci90(*ep) if lap > 0 else None,
+           "over_random": (mask - rnd) / (lap - rnd) if lap > rnd else nan,
+           "over_random_ci90": ratio_ci90(*ep, zero=rnd) if lap > rnd else None}
+    probes = [[[t["probe_nmse"]] for t in ts if t.get("probe_nmse") is not None] for ts in (lapo, variant)]
+    if all(probes):
+        out["probe_ratio"] = float(np.mean(probes[0]) / np.mean(probes[1]))
+        out["probe_ratio_ci90"] = ratio_ci90(*probes)
+    return out
 
 
 def _fmt_ci(v, low, high) -> str:
@@ -96,6 +113,13 @@ def _fmt_ci(v, low, high) -> str:
     if v is None or not np.isfinite(v):
         return "-"
     return f"{v:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(low) and np.isfinite(high) else f"{v:.3f}"
+
+
+def _fmt_ratio(v, ci) -> str:
+    """A ratio with its 90% interval; '(interval unbounded)' where a resampled denominator reached 0."""
+    if v is None or not np.isfinite(v):
+        return "-"
+    return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{v:.3f} (interval unbounded)"
 
 
 def _fmt(v, std=None) -> str:
@@ -120,9 +144,12 @@ def markdown(rows: list[dict], ratios: dict, cfg: TuneGridConfig, meta: dict) ->
                      f"{_fmt(r['return_norm_expert'], r['return_norm_expert_std'])} |")
     lines.append("")
     for k, v in ratios.items():
-        lines.append(f"On {k}: return_ratio = masklam / lapo = **{_fmt(v['raw'])}** (mean raw returns "
-                     f"{v['masklam']:.1f} / {v['lapo']:.1f}; '-' when lapo's return is not positive); measured "
-                     f"above the random policy ({v['random']:.1f}): **{_fmt(v['over_random'])}**")
+        name, var = ratio_name("return_ratio", v["variant"]), v["variant"]
+        lines.append(f"On {k}: {name} = {var} / lapo = **{_fmt_ratio(v['raw'], v['raw_ci90'])}** (mean raw returns "
+                     f"{v['return_variant']:.1f} / {v['return_lapo']:.1f}; '-' when lapo's return is not positive); "
+                     f"measured above the random policy ({v['return_random']:.1f}): **{_fmt_ratio(v['over_random'], v['over_random_ci90'])}**"
+                     + (f"; {ratio_name('probe_ratio', var)} = lapo / {var} = "
+                        f"**{_fmt_ratio(v['probe_ratio'], v['probe_ratio_ci90'])}**" if "probe_ratio" in v else ""))
     p = cfg.policy
     lines += ["", "Protocol: deterministic policies; " f"{p.eval_episodes} evaluation episodes per trial on seeds "
               f"{p.eval_seed}..{p.eval_seed + p.eval_episodes - 1} (test-split backgrounds, the dataset's preset); "

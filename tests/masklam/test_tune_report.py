@@ -70,3 +70,27 @@ def test_hierarchical_interval_is_the_plain_bootstrap_for_one_seed():
 
     assert hierarchical_ci90([[1.0, 2.0, 3.0, 4.0]]) == bootstrap_ci90([1.0, 2.0, 3.0, 4.0])
     assert all(np.isnan(hierarchical_ci90([])))
+
+
+def test_every_masklam_variant_gets_ratios_to_lapo_with_intervals_over_seeds_and_episodes():
+    trials = [dict(trial("lapo", s, r, probe=p), returns=[r - 10, r + 10]) for s, r, p in ((0, 100.0, 1.0), (1, 200.0, 0.98))]
+    trials += [dict(trial("masklam_k1", s, r, probe=p), returns=[r - 10, r + 10])
+               for s, r, p in ((0, 900.0, 0.8), (1, 1000.0, 0.9))]
+    base = {"halfcheetah": {**BASE["halfcheetah"], "random": {"mean": -300.0, "std": 50.0}}}
+    _, ratios = summarise(trials, base)
+    assert list(ratios) == ["halfcheetah/n100[masklam_k1]"]  # no masklam trial: no headline key
+    r = ratios["halfcheetah/n100[masklam_k1]"]
+    assert r["variant"] == "masklam_k1" and r["raw"] == pytest.approx(950 / 150)
+    lo, hi = r["raw_ci90"]
+    assert 880 / 210 <= lo < r["raw"] < hi <= 1010 / 90  # the extremes of both sides' resamples
+    assert r["over_random"] == pytest.approx(1250 / 450) and r["over_random_ci90"][0] < r["over_random"]
+    assert r["probe_ratio"] == pytest.approx(0.99 / 0.85)
+    lo, hi = r["probe_ratio_ci90"]
+    assert 0.98 / 0.9 <= lo < r["probe_ratio"] < hi <= 1.0 / 0.8
+
+
+def test_a_lapo_return_whose_resamples_reach_zero_gives_a_ratio_without_an_interval():
+    trials = [dict(trial("lapo", 0, 5.0), returns=[-20.0, 30.0]), dict(trial("masklam", 0, 400.0), returns=[400.0] * 2)]
+    r = summarise(trials, BASE)[1]["halfcheetah/n100"]
+    assert r["raw"] == pytest.approx(80.0) and r["raw_ci90"] is None
+    assert r["over_random_ci90"] is not None and "probe_ratio" not in r  # no probe scores in these trials
