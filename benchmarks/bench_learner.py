@@ -4,7 +4,10 @@ paper   IMPALA channels 16,32,32 x4, 2 residual blocks, 64x64, frame stack 3, 12
 cpu     the small size the CPU configs use (channels 8,16,64 x1, 1 residual block, same latent)
 cpu_v1  the previous CPU size (channels 8,16,16: an 8x8x16 bottleneck), for before/after comparisons
 Each method is timed alone on random blocks (the side-by-side learner's update costs the sum).
-Prints one JSON line last with learner_ups[size][method][batch].
+Ceiling, measured in the same run: the method's own forward + backward on blocks already converted to tensors, with
+no optimiser step, schedule, probe or data conversion (`network_ups`). `of_ceiling` = learner_ups / network_ups is
+the share of an update spent in the networks; 1 / of_ceiling bounds what removing every other cost could gain.
+Prints one JSON line last with learner_ups, network_ups and of_ceiling [size][method][batch].
 
     python benchmarks/bench_learner.py [--sizes cpu,paper] [--methods lapo,masklam,...] [--seconds 20]
 """
@@ -24,6 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from learner.lam.batch import to_torch  # noqa: E402
 from learner.lam.config import LAMModelConfig  # noqa: E402
 from learner.lam.learner import LAMLearner  # noqa: E402
 from learner.lam.learner_config import LAMLearnerConfig, cpu_model  # noqa: E402
@@ -56,6 +60,30 @@ def ups(method: str, model: LAMModelConfig, batch: int, seconds: float, max_upda
     return n / (time.perf_counter() - t)
 
 
+def network_ups(method: str, model: LAMModelConfig, batch: int, seconds: float, max_updates: int,
+                channels_last: bool = True) -> float:
+    """Forward + backward of one method's loss on pre-converted blocks: the compute an update cannot avoid."""
+    learner = LAMLearner(LAMLearnerConfig(methods=[method], model=model, batch_size=batch,
+                                          channels_last=channels_last), action_dim=6)
+    b = to_torch(blocks(batch, np.random.default_rng(0)), learner.device, learner.frames_needed,
+                 learner.mask_sources)
+    net = learner.methods[method]
+    net.train()
+
+    def once() -> None:
+        with learner.autocast():
+            out = net.step(b)
+        net.zero_grad(set_to_none=True)
+        out.loss.backward()
+
+    once()
+    n, t = 0, time.perf_counter()
+    while n < max_updates and (n == 0 or time.perf_counter() - t < seconds):
+        once()
+        n += 1
+    return n / (time.perf_counter() - t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="cpu,paper")
@@ -71,13 +99,14 @@ def main() -> None:
         for method in args.methods.split(","):
             for batch in map(int, args.batches.split(",")):
                 u = ups(method, SIZES[size], batch, args.seconds, args.max_updates, args.channels_last)
-                print(f"  {size:5s} {method:18s} batch {batch:4d}: {u:7.3f} updates/s ({1 / u:6.2f} s/update)",
-                      file=sys.stderr)
-                result.setdefault(size, {}).setdefault(method, {})[batch] = round(u, 4)
+                c = network_ups(method, SIZES[size], batch, args.seconds, args.max_updates, args.channels_last)
+                print(f"  {size:5s} {method:18s} batch {batch:4d}: {u:7.3f} updates/s ({1 / u:6.2f} s/update); "
+                      f"networks alone {c:7.3f}/s: {u / c:.2f} of that ceiling", file=sys.stderr)
+                for key, v in (("learner_ups", u), ("network_ups", c), ("of_ceiling", u / c)):
+                    result.setdefault(key, {}).setdefault(size, {}).setdefault(method, {})[batch] = round(v, 4)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
     print(json.dumps({"bench": "learner", "device": device, "machine": platform.machine(),
-                      "torch_threads": torch.get_num_threads(), "channels_last": args.channels_last,
-                      "learner_ups": result}))
+                      "torch_threads": torch.get_num_threads(), "channels_last": args.channels_last, **result}))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ class LAMLearner:
     def needs_served_masks(self) -> bool:
         return "served" in self.mask_sources
 
-    def _autocast(self):
+    def autocast(self):
+        """The mixed-precision context of an update: bf16 autocast where the config turns it on, else none."""
         if self.device.type == "cuda" and self.cfg.autocast_bf16:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         if self.device.type == "cpu" and self.cfg.cpu_bf16:
@@ -76,7 +77,7 @@ class LAMLearner:
         metrics: dict[str, float] = {}
         for name, method in self.methods.items():
             method.train()
-            with self._autocast():
+            with self.autocast():
                 out = method.step(b)
             opt = self.optimizers[name]
             opt.zero_grad(set_to_none=True)
