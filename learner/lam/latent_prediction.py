@@ -106,5 +106,6 @@ class LatentPredictionLAM(LAMMethod):
     @torch.no_grad()
     def after_step(self) -> None:
         tau = self.cfg.ema_tau
-        for p, tp in zip(self.encoder.parameters(), self.target_encoder.parameters()):
-            tp.lerp_(p.detach(), tau)
+        # e' <- e' + tau (e - e'), all tensors in one foreach call
+        torch._foreach_lerp_(list(self.target_encoder.parameters()), [p.detach() for p in self.encoder.parameters()],
+                             tau)

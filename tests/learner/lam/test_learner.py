@@ -3,7 +3,7 @@ import pytest
 
 from learner.checkpoint import load_latest, save_checkpoint
 from learner.lam.config import LAMModelConfig
-from learner.lam.learner import LAMLearner
+from learner.lam.learner import LAMLearner, lr_factor
 from learner.lam.learner_config import LAMLearnerConfig
 from learner.replay import BlockBatch
 
@@ -80,3 +80,26 @@ def test_vq_latents_train_through_the_learner():
     cfg.model.vq_codes = 16
     m = LAMLearner(cfg, 3).update(batch())
     assert m["lapo/vq_loss"] >= 0 and m["masklam/vq_loss"] >= 0
+
+
+def test_the_fused_optimiser_makes_the_same_update_as_the_per_tensor_loop():
+    import torch
+
+    learner = LAMLearner(small(("lapo", "laom")), 3)
+    assert all(o.defaults["fused"] for o in learner.optimizers.values())
+    before = {n: [p.detach().clone() for p in m.parameters()] for n, m in learner.methods.items()}
+    reference = {n: [torch.nn.Parameter(p.clone()) for p in ps] for n, ps in before.items()}
+    learner.update(batch())
+    for name, method in learner.methods.items():
+        params = list(method.parameters())
+        ref = reference[name]
+        for r, p in zip(ref, params):
+            r.grad = None if p.grad is None else p.grad.clone()
+        # the loop AdamW, stepped at the lr the scheduler gave the fused one for this update
+        group = learner.optimizers[name].param_groups[0]
+        torch.optim.AdamW(ref, lr=group["initial_lr"] * lr_factor(0, learner.cfg), weight_decay=learner.cfg.weight_decay,
+                          foreach=False).step()
+        for r, p, b in zip(ref, params, before[name]):
+            if p.grad is not None:
+                torch.testing.assert_close(p.detach(), r.detach(), rtol=1e-5, atol=1e-6)
+                assert not torch.equal(p.detach(), b)  # it did move
