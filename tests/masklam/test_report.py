@@ -59,3 +59,16 @@ def test_masklam_variants_get_their_own_named_ratio(tmp_path):
     text = "\n".join(returns_section(p, CARD, tmp_path))
     assert "return_ratio[masklam_k1] = masklam_k1 / lapo = **3.000**" in text
     assert "return_ratio =" not in text  # DESIGN's return_ratio is masklam / lapo only
+
+
+def test_return_ratios_carry_an_interval_over_both_policies_episodes(tmp_path):
+    p = policies(500.0, 100.0, 300.0)
+    p["methods"]["lapo"]["return"]["returns"] = [90.0, 110.0]
+    p["methods"]["masklam"]["return"]["returns"] = [280.0, 320.0]
+    text = "\n".join(returns_section(p, CARD, tmp_path))
+    line = next(x for x in text.splitlines() if x.startswith("return_ratio = "))
+    lo, hi = (float(v) for v in line.split("**3.000** [")[1].split("]")[0].split(", "))
+    assert 280 / 110 - 1e-3 <= lo < 3.0 < hi <= 320 / 90 + 1e-3  # the extremes of both resamples (3 decimals)
+    p["methods"]["lapo"]["return"]["returns"] = [-20.0, 220.0]  # resampled mean can be <= 0
+    text = "\n".join(returns_section(p, CARD, tmp_path))
+    assert "interval unbounded" in text
