@@ -98,6 +98,16 @@ def ratio_ci90(num: Sequence[Sequence[float]], den: Sequence[Sequence[float]], z
     return [float(x) for x in np.quantile(a / b, [0.05, 0.95])]
 
 
+def ratio_of_means(num: Sequence[Sequence[float]], den: Sequence[Sequence[float]],
+                   zero: float = 0.0) -> tuple[float | None, list[float] | None]:
+    """(mean(num) - zero) / (mean(den) - zero) over the groups' (seeds') means, with its `ratio_ci90`; (None, None)
+    when the denominator's mean is not above `zero` (no ratio is defined)."""
+    d = float(np.mean([np.mean(g) for g in den])) - zero
+    if not d > 0:
+        return None, None
+    return (float(np.mean([np.mean(g) for g in num])) - zero) / d, ratio_ci90(num, den, zero)
+
+
 def evaluate(policy: PixelPolicy | None, task: str, preset: str, seeds: Sequence[int], size: int = 64,
              frame_stack: int = 3, max_steps: int | None = None, workers: int = 1) -> dict:
     """Mean, std and 90% bootstrap interval of the return over one episode per seed.

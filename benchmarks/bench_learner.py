@@ -52,10 +52,16 @@ def ups(method: str, model: LAMModelConfig, batch: int, seconds: float, max_upda
     learner = LAMLearner(LAMLearnerConfig(methods=[method], model=model, batch_size=batch,
                                           channels_last=channels_last), action_dim=6)
     data = blocks(batch, np.random.default_rng(0))
-    learner.update(data)  # warm-up (allocations, first-call overheads)
+    return rate(lambda: learner.update(data), seconds, max_updates)
+
+
+def rate(step, seconds: float, max_updates: int) -> float:
+    """Calls of `step` per second after one warm-up call (allocations, first-call overheads): at least one timed
+    call, then until `seconds` have passed or `max_updates` calls."""
+    step()
     n, t = 0, time.perf_counter()
     while n < max_updates and (n == 0 or time.perf_counter() - t < seconds):
-        learner.update(data)
+        step()
         n += 1
     return n / (time.perf_counter() - t)
 
@@ -76,12 +82,7 @@ def network_ups(method: str, model: LAMModelConfig, batch: int, seconds: float, 
         net.zero_grad(set_to_none=True)
         out.loss.backward()
 
-    once()
-    n, t = 0, time.perf_counter()
-    while n < max_updates and (n == 0 or time.perf_counter() - t < seconds):
-        once()
-        n += 1
-    return n / (time.perf_counter() - t)
+    return rate(once, seconds, max_updates)
 
 
 def main() -> None:

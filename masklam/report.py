@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from actors.evaluation import ratio_ci90
+from actors.evaluation import ratio_of_means
 from actors.shards import ShardReader
 from common.files import atomic_write_bytes
 from masklam.preview import outline, write_gif
-from masklam.results import ratio_name
+from masklam.results import fmt_ratio, ratio_name
 from masklam.tune_report import normalised
 
 GIF_SCALE = 3
@@ -182,12 +182,10 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
                   f"carry no signal at this budget; their latents are what limits them (see the probe above). "
                   f"{RETURNS_HINT}"]
     for v in masklam_variants(res) if "lapo" in res else []:
-        m, lp = res[v]["return"]["mean"], res["lapo"]["return"]["mean"]
         eps = [[res[v]["return"]["returns"]], [res["lapo"]["return"]["returns"]]]
-        raw = (f"**{m / lp:.3f}** {_ratio_ci(ratio_ci90(*eps))}" if lp > 0
-               else "- (lapo's return is not positive)")
-        over = (f"**{(m - rnd) / (lp - rnd):.3f}** {_ratio_ci(ratio_ci90(*eps, zero=rnd))}" if lp > rnd
-                else "- (lapo does not beat random)")
+        raw, over = ratio_of_means(*eps), ratio_of_means(*eps, zero=rnd)
+        raw = fmt_ratio(*raw, bold=True) if raw[0] is not None else "- (lapo's return is not positive)"
+        over = fmt_ratio(*over, bold=True) if over[0] is not None else "- (lapo does not beat random)"
         lines += ["", f"{ratio_name('return_ratio', v)} = {v} / lapo = {raw}; above the random policy, "
                   f"({v} - random) / (lapo - random) = {over}"]
     lines += ["", "return_norm_bc = R / R_bc and return_norm_expert = R / R_expert (shown when the reference is "
@@ -197,11 +195,6 @@ def returns_section(policies: dict | None, expert_card: dict | None, run_dir: Pa
               "test-split backgrounds, the dataset's preset. Policies see only raw distracted frames.", "",
               f"![returns]({plot_returns([r[:3] for r in rows], run_dir / 'returns.png').name})"]
     return lines
-
-
-def _ratio_ci(ci: list[float] | None) -> str:
-    """A return ratio's 90% interval over both policies' episodes, or why there is none."""
-    return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "(interval unbounded: lapo's resampled mean reaches 0)"
 
 
 def latent_policies_at_floor(methods: dict, still: dict | None) -> list[str]:

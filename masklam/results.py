@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -15,6 +16,17 @@ from common.files import atomic_write_bytes
 def ratio_name(metric: str, variant: str) -> str:
     """DESIGN.md section 7's name for masklam itself; metric[variant] for the other MaskLAM variants."""
     return metric if variant == "masklam" else f"{metric}[{variant}]"
+
+
+def fmt_ratio(value: float | None, ci: list[float] | None, bold: bool = False) -> str:
+    """A ratio with its 90% interval; '(interval unbounded)' where a resampled denominator reached 0 (no honest
+    interval); '-' where the ratio itself is undefined."""
+    if value is None or not np.isfinite(value):
+        return "-"
+    v = f"**{value:.3f}**" if bold else f"{value:.3f}"
+    if ci:
+        return f"{v} [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return f"{v} (interval unbounded: the denominator's resampled mean reaches 0)"
 
 
 def _ci(results: dict, key: str, m: str) -> str:

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from actors.evaluation import hierarchical_ci90, ratio_ci90
+from actors.evaluation import hierarchical_ci90, ratio_of_means
 from common.files import atomic_write_bytes
 from learner.device import hardware
 from masklam.config import TuneGridConfig, to_dict
-from masklam.results import ratio_name
+from masklam.results import fmt_ratio, ratio_name
 
 COLUMNS = ["task", "method", "label_budget", "seeds", "probe_nmse", "probe_nmse_std", "probe_ci90_low",
            "probe_ci90_high", "return", "return_std", "return_ci90_low", "return_ci90_high",
@@ -91,20 +91,20 @@ def summarise(trials: list[dict], baselines: dict) -> tuple[list[dict], dict]:
 def variant_ratios(variant: list[dict], lapo: list[dict], base: dict, name: str) -> dict:
     """return_ratio = R_variant / R_lapo (`raw`, when lapo's return is positive) and (R_variant - R_random) /
     (R_lapo - R_random) (`over_random`, when lapo beats random), and probe_ratio = lapo / variant, each with a 90%
-    interval that resamples both sides' seeds and episodes independently (none where a resampled denominator is
-    not positive: the ratio would be unbounded or flip sign)."""
+    interval that resamples both sides' seeds and episodes independently (`ratio_of_means`; none where a resampled
+    denominator is not positive: the ratio would be unbounded or flip sign)."""
     nan = float("nan")
     rnd = base["random"]["mean"] if base["random"] else nan
     ep = [[t.get("returns") or [t["return_mean"]] for t in ts] for ts in (variant, lapo)]
-    mask, lap = (float(np.mean([t["return_mean"] for t in ts])) for ts in (variant, lapo))
-    out = {"variant": name, "return_variant": mask, "return_lapo": lap, "return_random": rnd,
-           "raw": mask / lap if lap > 0 else nan, "raw_ci90": ratio_ci90(*ep) if lap > 0 else None,
-           "over_random": (mask - rnd) / (lap - rnd) if lap > rnd else nan,
-           "over_random_ci90": ratio_ci90(*ep, zero=rnd) if lap > rnd else None}
+    raw, raw_ci = ratio_of_means(*ep)
+    over, over_ci = ratio_of_means(*ep, zero=rnd) if np.isfinite(rnd) else (None, None)
+    out = {"variant": name, "return_variant": float(np.mean([t["return_mean"] for t in variant])),
+           "return_lapo": float(np.mean([t["return_mean"] for t in lapo])), "return_random": rnd,
+           "raw": nan if raw is None else raw, "raw_ci90": raw_ci,
+           "over_random": nan if over is None else over, "over_random_ci90": over_ci}
     probes = [[[t["probe_nmse"]] for t in ts if t.get("probe_nmse") is not None] for ts in (lapo, variant)]
     if all(probes):
-        out["probe_ratio"] = float(np.mean(probes[0]) / np.mean(probes[1]))
-        out["probe_ratio_ci90"] = ratio_ci90(*probes)
+        out["probe_ratio"], out["probe_ratio_ci90"] = ratio_of_means(*probes)
     return out
 
 
@@ -113,13 +113,6 @@ def _fmt_ci(v, low, high) -> str:
     if v is None or not np.isfinite(v):
         return "-"
     return f"{v:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(low) and np.isfinite(high) else f"{v:.3f}"
-
-
-def _fmt_ratio(v, ci) -> str:
-    """A ratio with its 90% interval; '(interval unbounded)' where a resampled denominator reached 0."""
-    if v is None or not np.isfinite(v):
-        return "-"
-    return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{v:.3f} (interval unbounded)"
 
 
 def _fmt(v, std=None) -> str:
@@ -145,11 +138,12 @@ def markdown(rows: list[dict], ratios: dict, cfg: TuneGridConfig, meta: dict) ->
     lines.append("")
     for k, v in ratios.items():
         name, var = ratio_name("return_ratio", v["variant"]), v["variant"]
-        lines.append(f"On {k}: {name} = {var} / lapo = **{_fmt_ratio(v['raw'], v['raw_ci90'])}** (mean raw returns "
-                     f"{v['return_variant']:.1f} / {v['return_lapo']:.1f}; '-' when lapo's return is not positive); "
-                     f"measured above the random policy ({v['return_random']:.1f}): **{_fmt_ratio(v['over_random'], v['over_random_ci90'])}**"
-                     + (f"; {ratio_name('probe_ratio', var)} = lapo / {var} = "
-                        f"**{_fmt_ratio(v['probe_ratio'], v['probe_ratio_ci90'])}**" if "probe_ratio" in v else ""))
+        probe = (f"; {ratio_name('probe_ratio', var)} = lapo / {var} = "
+                 f"{fmt_ratio(v['probe_ratio'], v['probe_ratio_ci90'], bold=True)}" if "probe_ratio" in v else "")
+        lines.append(f"On {k}: {name} = {var} / lapo = {fmt_ratio(v['raw'], v['raw_ci90'], bold=True)} (mean raw "
+                     f"returns {v['return_variant']:.1f} / {v['return_lapo']:.1f}; '-' when lapo's return is not "
+                     f"positive); measured above the random policy ({v['return_random']:.1f}): "
+                     f"{fmt_ratio(v['over_random'], v['over_random_ci90'], bold=True)}{probe}")
     p = cfg.policy
     lines += ["", "Protocol: deterministic policies; " f"{p.eval_episodes} evaluation episodes per trial on seeds "
               f"{p.eval_seed}..{p.eval_seed + p.eval_episodes - 1} (test-split backgrounds, the dataset's preset); "

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from actors.evaluation import bootstrap_ci90, ratio_ci90  # noqa: E402
+from actors.evaluation import bootstrap_ci90, ratio_of_means  # noqa: E402
 from masklam.config import TrainConfig, load_config  # noqa: E402
 
 
@@ -84,9 +84,8 @@ def main() -> None:
         for m, runs in methods.items():
             if m != "lapo":
                 other = [r["probe_nmse"] for r in runs]
-                summary["ratios"][f"lapo/{m}"] = {"ratio": float(np.mean(lapo) / np.mean(other)),
-                                                  "ci90_over_seeds": ratio_ci90([[x] for x in lapo],
-                                                                              [[x] for x in other])}
+                ratio, ci = ratio_of_means([[x] for x in lapo], [[x] for x in other])
+                summary["ratios"][f"lapo/{m}"] = {"ratio": ratio, "ci90_over_seeds": ci}
     Path(args.out).write_text(json.dumps(summary, indent=1))
     if args.plot:
         plot_curves(methods, Path(args.plot))

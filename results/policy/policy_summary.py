@@ -24,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from actors.evaluation import bootstrap_ci90, hierarchical_ci90, ratio_ci90  # noqa: E402
+from actors.evaluation import bootstrap_ci90, hierarchical_ci90, ratio_of_means  # noqa: E402
 from learner.device import hardware  # noqa: E402
 
 TRAIN_STATS = ("target", "bc_minibatches", "bc_heldout_nmse", "bc_seconds", "decoder_transitions", "decoder_episodes",
@@ -56,12 +56,6 @@ def load_policy(spec: str) -> tuple[str, dict]:
                   "policy_seeds": [s["policy_seed"] for s in seeds], "seeds": seeds,
                   "return": {"mean": mean, "ci90": hierarchical_ci90(episodes), "seeds": first["return"]["seeds"],
                              "per_training_seed": [float(np.mean(e)) for e in episodes]}}
-
-
-def point_ratio(num: list[list[float]], den: list[list[float]], zero: float = 0.0) -> float | None:
-    """(mean - zero) ratio of two policies' means over training seeds; None unless the denominator is positive."""
-    d = float(np.mean([np.mean(g) for g in den])) - zero
-    return (float(np.mean([np.mean(g) for g in num])) - zero) / d if d > 0 else None
 
 
 def plot_label_budgets(out: dict, path: Path) -> None:
@@ -117,16 +111,14 @@ def main(argv: list[str] | None = None) -> dict:
     rnd = float(np.mean(floor["random"]["returns"]))
     groups = {name: [s["return"]["returns"] for s in r["seeds"]] for name, r in policies.items()}
     for name, r in policies.items():
-        r["return_norm_bc"], r["return_norm_bc_ci90"] = (point_ratio(groups[name], groups[bc_name]),
-                                                         ratio_ci90(groups[name], groups[bc_name]))
-        r["return_gain_bc"], r["return_gain_bc_ci90"] = (point_ratio(groups[name], groups[bc_name], rnd),
-                                                         ratio_ci90(groups[name], groups[bc_name], rnd))
+        r["return_norm_bc"], r["return_norm_bc_ci90"] = ratio_of_means(groups[name], groups[bc_name])
+        r["return_gain_bc"], r["return_gain_bc_ci90"] = ratio_of_means(groups[name], groups[bc_name], rnd)
     ratios = {}
     for spec in args.ratio:
         a, b = spec.split("/")
         ga, gb = groups[a], groups[b]
-        ratios[spec] = {"raw": point_ratio(ga, gb), "raw_ci90": ratio_ci90(ga, gb),
-                        "over_random": point_ratio(ga, gb, rnd), "over_random_ci90": ratio_ci90(ga, gb, rnd)}
+        (raw, raw_ci), (over, over_ci) = ratio_of_means(ga, gb), ratio_of_means(ga, gb, rnd)
+        ratios[spec] = {"raw": raw, "raw_ci90": raw_ci, "over_random": over, "over_random_ci90": over_ci}
     out = {"hardware": hardware(), "seeds": floor["seeds"], "task": floor["task"], "preset": floor["preset"],
            "random": floor["random"], "stand_still": floor["stand_still"], "bc": bc_name, "runs": policies,
            "return_ratios": ratios}

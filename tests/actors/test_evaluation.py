@@ -50,3 +50,14 @@ def test_ratio_interval_resamples_both_sides_and_refuses_a_denominator_that_reac
     assert ratio_ci90([[10.0, 12.0]], [[-1.0, 3.0]], zero=-5.0) is not None  # gains over a floor of -5 stay positive
     # groups of one value: the seeds alone are resampled; identical seeds give no spread at all
     np.testing.assert_array_equal(bootstrap_means([[2.0], [2.0], [2.0]], draws=50), np.full(50, 2.0))
+
+
+def test_ratio_of_means_averages_seed_means_and_is_undefined_unless_the_denominator_beats_zero():
+    from actors.evaluation import ratio_of_means, ratio_ci90
+
+    # seeds of unequal episode counts: the ratio is of the means of the seeds' means, not of pooled episodes
+    num, den = [[1.0, 1.0, 1.0, 1.0], [3.0]], [[2.0], [2.0]]
+    ratio, ci = ratio_of_means(num, den)
+    assert ratio == pytest.approx(1.0) and ci == ratio_ci90(num, den)
+    assert ratio_of_means([[4.0]], [[2.0]], zero=1.0)[0] == pytest.approx(3.0)
+    assert ratio_of_means([[4.0]], [[1.0]], zero=1.0) == (None, None)  # no gain over the floor: no ratio
