@@ -29,3 +29,14 @@ def test_probe_over_seeds_and_the_lapo_ratio_resample_each_methods_seeds(tmp_pat
     assert r["ratio"] == pytest.approx(0.99 / 0.85)
     lo, hi = r["ci90_over_seeds"]
     assert 0.98 / 0.90 <= lo < r["ratio"] < hi <= 1.0 / 0.80
+
+
+def test_one_seed_per_method_gives_the_ratio_without_a_zero_width_interval(tmp_path, monkeypatch, script):
+    summary = script("results/learner/seed_summary.py")
+    lapo, mask = train_run(tmp_path / "l0", "lapo", 0, 1.0), train_run(tmp_path / "m0", "masklam_k1", 0, 0.8)
+    out = tmp_path / "s.json"
+    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"lapo={lapo}", "--runs", f"masklam_k1={mask}",
+                                      "--out", str(out)])
+    summary.main()
+    r = json.loads(out.read_text())["ratios"]["lapo/masklam_k1"]
+    assert r["ratio"] == pytest.approx(1.25) and r["ci90_over_seeds"] is None
