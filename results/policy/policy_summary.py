@@ -34,10 +34,19 @@ TRAIN_STATS = ("target", "bc_minibatches", "bc_heldout_nmse", "bc_seconds", "dec
 def load_policy(spec: str) -> tuple[str, dict]:
     """`name=run_dir[,run_dir...]` -> (name, the policy's returns per training seed and its training stats).
 
-    Runs of one policy must share method and decoder label budget and differ in their training seed."""
+    Runs of one policy must share method and decoder label budget and differ in their training seed. A run may
+    also be `earlier_summary.json#name`: the training seeds of policy `name` as that summary recorded them (their
+    run directories need not exist any more), so seeds added later join the ones already summarised."""
     name, dirs = spec.split("=", 1)
     seeds = []
     for d in dirs.split(","):
+        if "#" in d:  # summary.json#policy: that policy's per-seed runs as an earlier summary recorded them
+            path, earlier = d.split("#", 1)
+            runs = json.loads(Path(path).read_text())["runs"]
+            if earlier not in runs:
+                raise SystemExit(f"{path} has no policy {earlier!r}: {sorted(runs)}")
+            seeds.extend(runs[earlier]["seeds"])
+            continue
         res = json.loads((Path(d) / "results.json").read_text())
         seed = yaml.safe_load((Path(d) / "config.yaml").read_text())["policy"]["seed"]
         seeds.append({"run": d, "policy_seed": seed, "method": res["method"], "return": res["return"],
@@ -97,7 +106,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--runs", action="append", default=[],
                     help="name=policy_run_dir[,run_dir...]: one policy, one run per training seed (repeatable)")
     ap.add_argument("--bc", required=True, help="name=run_dir[,...] of BC on all true labels (the normaliser)")
-    ap.add_argument("--floor", required=True, help="trivial baselines JSON (random, stand_still) on the same seeds")
+    ap.add_argument("--floor", required=True, help="trivial baselines JSON (random, stand_still) on the same seeds; "
+                    "an earlier summary JSON holds them too")
     ap.add_argument("--ratio", action="append", default=[], help="a/b: return ratio of two policies (repeatable)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--plot", help="PNG of return against the decoder's label budget per method")

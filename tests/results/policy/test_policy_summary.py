@@ -63,3 +63,21 @@ def test_runs_that_are_not_seeds_of_one_policy_or_not_on_the_floor_seeds_are_ref
         summary.main(base + [f"lapo={a},{c}"])
     with pytest.raises(SystemExit, match="different seeds"):
         summary.main(base + [f"lapo={d}"])
+
+
+def test_seeds_added_later_join_those_an_earlier_summary_recorded(tmp_path, floor, script):
+    summary = script("results/policy/policy_summary.py")
+    bc0 = policy_run(tmp_path / "bc0", "bc", 0, [1000.0] * 4, n=None)
+    m0 = policy_run(tmp_path / "m0", "masklam_k1", 0, [500.0] * 4)
+    first = tmp_path / "first.json"
+    summary.main(["--floor", floor, "--bc", f"bc={bc0}", "--runs", f"masklam_k1={m0}", "--out", str(first)])
+    bc1 = policy_run(tmp_path / "bc1", "bc", 1, [800.0] * 4, n=None)
+    out = summary.main(["--floor", str(first), "--bc", f"bc={first}#bc,{bc1}", "--runs", f"masklam_k1={first}#masklam_k1",
+                        "--out", str(tmp_path / "second.json")])
+    assert out["runs"]["bc"]["policy_seeds"] == [0, 1]
+    assert out["runs"]["bc"]["return"]["mean"] == pytest.approx(900.0)
+    assert out["runs"]["masklam_k1"]["return_norm_bc"] == pytest.approx(500.0 / 900.0)
+    with pytest.raises(SystemExit, match="no policy 'lapo'"):
+        summary.main(["--floor", floor, "--bc", f"bc={first}#lapo", "--out", str(tmp_path / "x.json")])
+    with pytest.raises(SystemExit, match="share a training seed"):
+        summary.main(["--floor", floor, "--bc", f"bc={first}#bc,{bc0}", "--out", str(tmp_path / "x.json")])
