@@ -26,10 +26,21 @@ from masklam.config import TrainConfig, load_config  # noqa: E402
 
 
 def method_runs(spec: str) -> tuple[str, list[dict]]:
-    """`method=run_dir,run_dir,...` -> (method, the runs' results with their seed and directory)."""
+    """`method=run_dir,run_dir,...` -> (method, the runs' results with their seed and directory).
+
+    A run may also be `earlier_summary.json` followed by `#method`: the seeds of `method` as that summary recorded
+    them (their run directories need not exist any more), so seeds trained later join the ones already
+    summarised. The runs of a method must differ in their seed and share the probe set."""
     method, dirs = spec.split("=", 1)
     runs = []
     for d in dirs.split(","):
+        if "#" in d:  # summary.json#method: that method's per-seed runs as an earlier summary recorded them
+            path, earlier = d.split("#", 1)
+            recorded = json.loads(Path(path).read_text())["methods"]
+            if earlier not in recorded:
+                raise SystemExit(f"{path} has no method {earlier!r}: {sorted(recorded)}")
+            runs.extend(recorded[earlier]["runs"])
+            continue
         results = json.loads((Path(d) / "results.json").read_text())
         seed = load_config(TrainConfig, Path(d) / "config.yaml").learner.seed
         runs.append({"run": d, "learner_seed": seed, "probe_nmse": results["probe_nmse"][method],
@@ -40,6 +51,11 @@ def method_runs(spec: str) -> tuple[str, list[dict]]:
         if curve.exists():  # `masklam probe --curve true`: every kept checkpoint on the same probe set
             points = json.loads(curve.read_text())["points"]
             runs[-1]["curve"] = [[p["updates"], p["probe_nmse"][method]] for p in points]
+    seeds = [r["learner_seed"] for r in runs]
+    if len(set(seeds)) != len(seeds):
+        raise SystemExit(f"{method}: two of its runs share a training seed: {seeds}")
+    if len({json.dumps(r["probe_set"], sort_keys=True) for r in runs}) != 1:
+        raise SystemExit(f"{method}: its runs were probed on different probe sets: {[r['probe_set'] for r in runs]}")
     return method, runs
 
 

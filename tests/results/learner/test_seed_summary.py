@@ -40,3 +40,33 @@ def test_one_seed_per_method_gives_the_ratio_without_a_zero_width_interval(tmp_p
     summary.main()
     r = json.loads(out.read_text())["ratios"]["lapo/masklam_k1"]
     assert r["ratio"] == pytest.approx(1.25) and r["ci90_over_seeds"] is None
+
+
+def test_seeds_trained_later_join_those_an_earlier_summary_recorded(tmp_path, monkeypatch, script):
+    summary = script("results/learner/seed_summary.py")
+    first = tmp_path / "first.json"
+    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", "masklam_k1=" + train_run(tmp_path / "m0", "masklam_k1",
+                                                                                         0, 0.80),
+                                      "--out", str(first)])
+    summary.main()
+    later = train_run(tmp_path / "m1", "masklam_k1", 1, 0.90)
+    out = tmp_path / "s.json"
+    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"masklam_k1={first}#masklam_k1,{later}",
+                                      "--out", str(out)])
+    summary.main()
+    m = json.loads(out.read_text())["methods"]["masklam_k1"]
+    assert m["seeds"] == [0, 1] and m["probe_nmse_mean"] == pytest.approx(0.85)
+    assert m["runs"][0]["run"] == str(tmp_path / "m0")  # the earlier seed keeps its record, not a copy of the new one
+
+
+def test_a_seed_given_twice_or_a_missing_method_is_refused(tmp_path, monkeypatch, script):
+    summary = script("results/learner/seed_summary.py")
+    first = tmp_path / "first.json"
+    run = train_run(tmp_path / "m0", "masklam_k1", 0, 0.80)
+    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"masklam_k1={run}", "--out", str(first)])
+    summary.main()
+    for spec, message in ((f"masklam_k1={first}#masklam_k1,{run}", "share a training seed"),
+                          (f"lapo={first}#lapo", "has no method 'lapo'")):
+        monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", spec, "--out", str(tmp_path / "s.json")])
+        with pytest.raises(SystemExit, match=message):
+            summary.main()
