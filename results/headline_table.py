@@ -24,7 +24,7 @@ PROBE_SOURCES = (
     ("halfcheetah", "low", 10000, "learner/halfcheetah_low_each_method_cpu10k.json"),  # its seed-0 masklam* runs
     ("halfcheetah", "low", 10000, "learner/halfcheetah_low_laom_pair_cpu10k.json"),
     ("halfcheetah", "low", 25000, "learner/halfcheetah_low_masklam_lapo_cpu25k.json"),
-    ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_pair_cpu10k.json"),
+    ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_seeds_cpu10k.json"),
     ("walker2d", "low", 10000, "learner/walker2d_low_pair_cpu10k.json"),
     ("hopper", "low", 10000, "learner/hopper_low_pair_cpu10k.json"),
 )
