@@ -25,6 +25,23 @@ from actors.evaluation import bootstrap_ci90, ratio_of_means  # noqa: E402
 from masklam.config import TrainConfig, load_config  # noqa: E402
 
 
+def recorded_runs(path: Path, method: str) -> list[dict]:
+    """`method`'s runs as an earlier summary recorded them: this script's JSON, or an each-method JSON (one seed,
+    `{"seed": s, "methods": {m: that run's results.json}}`, as halfcheetah_low_each_method_cpu10k.json)."""
+    summary = json.loads(path.read_text())
+    if method not in summary["methods"]:
+        raise SystemExit(f"{path} has no method {method!r}: {sorted(summary['methods'])}")
+    m = summary["methods"][method]
+    if "runs" in m:
+        return m["runs"]
+    run = {"run": f"{path}#{method}", "learner_seed": summary["seed"], "probe_nmse": m["probe_nmse"][method],
+           "probe_ci90": m["probe_ci90"][method], "probe_nmse_random_init": m["probe_nmse_random_init"][method],
+           "updates": m["updates"], "probe_set": m["probe_set"]}
+    if "curve" in m:
+        run["curve"] = [[p["updates"], p["probe_nmse"]] for p in m["curve"]]
+    return [run]
+
+
 def method_runs(spec: str) -> tuple[str, list[dict]]:
     """`method=run_dir,run_dir,...` -> (method, the runs' results with their seed and directory).
 
@@ -36,10 +53,7 @@ def method_runs(spec: str) -> tuple[str, list[dict]]:
     for d in dirs.split(","):
         if "#" in d:  # summary.json#method: that method's per-seed runs as an earlier summary recorded them
             path, earlier = d.split("#", 1)
-            recorded = json.loads(Path(path).read_text())["methods"]
-            if earlier not in recorded:
-                raise SystemExit(f"{path} has no method {earlier!r}: {sorted(recorded)}")
-            runs.extend(recorded[earlier]["runs"])
+            runs.extend(recorded_runs(Path(path), earlier))
             continue
         results = json.loads((Path(d) / "results.json").read_text())
         seed = load_config(TrainConfig, Path(d) / "config.yaml").learner.seed

@@ -70,3 +70,20 @@ def test_a_seed_given_twice_or_a_missing_method_is_refused(tmp_path, monkeypatch
         monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", spec, "--out", str(tmp_path / "s.json")])
         with pytest.raises(SystemExit, match=message):
             summary.main()
+
+
+def test_a_seed_recorded_in_an_each_method_json_joins_as_that_runs_record(tmp_path, monkeypatch, script):
+    summary = script("results/learner/seed_summary.py")
+    each = tmp_path / "each.json"
+    each.write_text(json.dumps({"seed": 0, "methods": {"masklam_gt_k1": {
+        "probe_nmse": {"masklam_gt_k1": 0.86}, "probe_ci90": {"masklam_gt_k1": [0.85, 0.87]},
+        "probe_nmse_random_init": {"masklam_gt_k1": 0.99}, "updates": 100, "probe_set": "probe",
+        "curve": [{"updates": 50, "probe_nmse": 0.9, "probe_ci90": [0.89, 0.91]}]}}}))
+    later = train_run(tmp_path / "g1", "masklam_gt_k1", 1, 0.88)
+    out = tmp_path / "s.json"
+    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"masklam_gt_k1={each}#masklam_gt_k1,{later}",
+                                      "--out", str(out)])
+    summary.main()
+    m = json.loads(out.read_text())["methods"]["masklam_gt_k1"]
+    assert m["seeds"] == [0, 1] and m["probe_nmse_mean"] == pytest.approx(0.87)
+    assert m["runs"][0]["curve"] == [[50, 0.9]] and m["runs"][0]["probe_nmse_random_init"] == 0.99
