@@ -13,9 +13,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "learner"))
+
+from seed_summary import recorded_runs  # noqa: E402  (run by path, as the results/ scripts are)
 
 # (task, preset, LAM updates, JSON): the README table's sources, in its order. A (task, preset, updates, method) an
 # earlier source gave is not repeated (the seeds summary holds the seed-0 runs of each_method's lapo and masklam_k1).
@@ -48,17 +52,21 @@ def seed_summary_rows(summary: dict) -> dict[str, dict]:
     return out
 
 
-def single_run_rows(summary: dict) -> dict[str, dict]:
-    """An each-method JSON (one `results.json` per method, one seed): no ratios, they come from the seeds JSON."""
-    return {method: {"seeds": [summary["seed"]], "updates": {m["updates"]}, "probe_nmse": m["probe_nmse"][method],
-                     "ci90": m["probe_ci90"][method], "floor": m["probe_nmse_random_init"][method], "ratio": None,
-                     "ratio_ci90": None}
-            for method, m in summary["methods"].items()}
+def single_run_rows(path: Path, summary: dict) -> dict[str, dict]:
+    """An each-method JSON (one `results.json` per method, one seed), read as seed_summary.py reads it; no ratios,
+    they come from the seeds JSON."""
+    out = {}
+    for method in summary["methods"]:
+        (run,) = recorded_runs(path, method)
+        out[method] = {"seeds": [run["learner_seed"]], "updates": {run["updates"]}, "probe_nmse": run["probe_nmse"],
+                       "ci90": run["probe_ci90"], "floor": run["probe_nmse_random_init"], "ratio": None,
+                       "ratio_ci90": None}
+    return out
 
 
 def probe_rows(task: str, preset: str, updates: int, rel: str) -> list[dict]:
     summary = json.loads((HERE / rel).read_text())
-    methods = single_run_rows(summary) if "seed" in summary else seed_summary_rows(summary)
+    methods = single_run_rows(HERE / rel, summary) if "seed" in summary else seed_summary_rows(summary)
     rows = []
     for method, m in methods.items():
         if m["updates"] != {updates}:

@@ -13,6 +13,13 @@ def train_run(path, method, seed, nmse, floor=1.0):
     return str(path)
 
 
+def summarise(summary, monkeypatch, out, *specs):
+    """Run the script as `seed_summary.py --runs SPEC ... --out OUT`."""
+    runs = [a for spec in specs for a in ("--runs", spec)]
+    monkeypatch.setattr(sys, "argv", ["seed_summary", *runs, "--out", str(out)])
+    summary.main()
+
+
 def test_probe_over_seeds_and_the_lapo_ratio_resample_each_methods_seeds(tmp_path, monkeypatch, script):
     summary = script("results/learner/seed_summary.py")
     lapo = [train_run(tmp_path / f"l{s}", "lapo", s, v) for s, v in ((0, 1.0), (1, 0.98))]
@@ -44,16 +51,10 @@ def test_one_seed_per_method_gives_the_ratio_without_a_zero_width_interval(tmp_p
 
 def test_seeds_trained_later_join_those_an_earlier_summary_recorded(tmp_path, monkeypatch, script):
     summary = script("results/learner/seed_summary.py")
-    first = tmp_path / "first.json"
-    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", "masklam_k1=" + train_run(tmp_path / "m0", "masklam_k1",
-                                                                                         0, 0.80),
-                                      "--out", str(first)])
-    summary.main()
+    first, out = tmp_path / "first.json", tmp_path / "s.json"
+    summarise(summary, monkeypatch, first, "masklam_k1=" + train_run(tmp_path / "m0", "masklam_k1", 0, 0.80))
     later = train_run(tmp_path / "m1", "masklam_k1", 1, 0.90)
-    out = tmp_path / "s.json"
-    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"masklam_k1={first}#masklam_k1,{later}",
-                                      "--out", str(out)])
-    summary.main()
+    summarise(summary, monkeypatch, out, f"masklam_k1={first}#masklam_k1,{later}")
     m = json.loads(out.read_text())["methods"]["masklam_k1"]
     assert m["seeds"] == [0, 1] and m["probe_nmse_mean"] == pytest.approx(0.85)
     assert m["runs"][0]["run"] == str(tmp_path / "m0")  # the earlier seed keeps its record, not a copy of the new one
@@ -63,13 +64,11 @@ def test_a_seed_given_twice_or_a_missing_method_is_refused(tmp_path, monkeypatch
     summary = script("results/learner/seed_summary.py")
     first = tmp_path / "first.json"
     run = train_run(tmp_path / "m0", "masklam_k1", 0, 0.80)
-    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"masklam_k1={run}", "--out", str(first)])
-    summary.main()
+    summarise(summary, monkeypatch, first, f"masklam_k1={run}")
     for spec, message in ((f"masklam_k1={first}#masklam_k1,{run}", "share a training seed"),
                           (f"lapo={first}#lapo", "has no method 'lapo'")):
-        monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", spec, "--out", str(tmp_path / "s.json")])
         with pytest.raises(SystemExit, match=message):
-            summary.main()
+            summarise(summary, monkeypatch, tmp_path / "s.json", spec)
 
 
 def test_a_seed_recorded_in_an_each_method_json_joins_as_that_runs_record(tmp_path, monkeypatch, script):
@@ -81,9 +80,7 @@ def test_a_seed_recorded_in_an_each_method_json_joins_as_that_runs_record(tmp_pa
         "curve": [{"updates": 50, "probe_nmse": 0.9, "probe_ci90": [0.89, 0.91]}]}}}))
     later = train_run(tmp_path / "g1", "masklam_gt_k1", 1, 0.88)
     out = tmp_path / "s.json"
-    monkeypatch.setattr(sys, "argv", ["seed_summary", "--runs", f"masklam_gt_k1={each}#masklam_gt_k1,{later}",
-                                      "--out", str(out)])
-    summary.main()
+    summarise(summary, monkeypatch, out, f"masklam_gt_k1={each}#masklam_gt_k1,{later}")
     m = json.loads(out.read_text())["methods"]["masklam_gt_k1"]
     assert m["seeds"] == [0, 1] and m["probe_nmse_mean"] == pytest.approx(0.87)
     assert m["runs"][0]["curve"] == [[50, 0.9]] and m["runs"][0]["probe_nmse_random_init"] == 0.99
