@@ -72,3 +72,18 @@ def test_return_ratios_carry_an_interval_over_both_policies_episodes(tmp_path):
     p["methods"]["lapo"]["return"]["returns"] = [-20.0, 220.0]  # resampled mean can be <= 0
     text = "\n".join(returns_section(p, CARD, tmp_path))
     assert "interval unbounded" in text
+
+
+def test_the_unresolved_hints_quote_the_committed_results_they_cite():
+    """The report tells a reader what resolves an unresolved number; its figures must be the cited file's."""
+    import re
+    from pathlib import Path
+
+    from masklam.report import RETURNS_HINT, UNRESOLVED_HINT
+
+    root = Path(__file__).resolve().parents[2]
+    for hint in (UNRESOLVED_HINT, RETURNS_HINT):
+        (cited,) = re.findall(r"results/\S+\.md", hint)
+        text = (root / cited).read_text()
+        for interval in re.findall(r"\d\.\d+ \[\d\.\d+, \d\.\d+\]", hint):
+            assert interval in text, f"{interval} is not in {cited}"
