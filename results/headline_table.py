@@ -25,7 +25,8 @@ from seed_summary import recorded_runs  # noqa: E402  (run by path, as the resul
 # earlier source gave is not repeated (the seeds summary holds the seed-0 runs of each_method's lapo and masklam_k1).
 PROBE_SOURCES = (
     ("halfcheetah", "low", 10000, "learner/halfcheetah_low_seeds_cpu10k.json"),
-    ("halfcheetah", "low", 10000, "learner/halfcheetah_low_served_vs_sim_masks_cpu10k.json"),  # masklam_gt_k1 seeds 0-1
+    ("halfcheetah", "low", 10000, "learner/halfcheetah_low_served_vs_sim_masks_cpu10k.json"),  # masklam_gt_k1 seeds 0-2
+    ("halfcheetah", "low", 10000, "learner/halfcheetah_low_masklam_seeds_cpu10k.json"),  # masklam (k ~ U) seeds 0-2
     ("halfcheetah", "low", 10000, "learner/halfcheetah_low_each_method_cpu10k.json"),  # its seed-0 masklam* runs
     ("halfcheetah", "low", 10000, "learner/halfcheetah_low_laom_pair_cpu10k.json"),
     ("halfcheetah", "low", 25000, "learner/halfcheetah_low_masklam_lapo_cpu25k.json"),
