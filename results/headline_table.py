@@ -31,6 +31,7 @@ PROBE_SOURCES = (
     ("halfcheetah", "low", 10000, "learner/halfcheetah_low_laom_pair_cpu10k.json"),
     ("halfcheetah", "low", 25000, "learner/halfcheetah_low_masklam_lapo_cpu25k.json"),
     ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_seeds_cpu10k.json"),
+    ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_each_method_cpu10k.json"),  # masklam, masklam_gt_k1
     ("walker2d", "low", 10000, "learner/walker2d_low_pair_cpu10k.json"),
     ("hopper", "low", 10000, "learner/hopper_low_pair_cpu10k.json"),
 )
