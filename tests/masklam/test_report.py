@@ -1,4 +1,7 @@
-from masklam.report import returns_section
+import re
+from pathlib import Path
+
+from masklam.report import RETURNS_HINT, UNRESOLVED_HINT, returns_section
 
 
 def policies(bc, lapo, masklam, rnd=-300.0):
@@ -76,11 +79,6 @@ def test_return_ratios_carry_an_interval_over_both_policies_episodes(tmp_path):
 
 def test_the_unresolved_hints_quote_the_committed_results_they_cite():
     """The report tells a reader what resolves an unresolved number; its figures must be the cited file's."""
-    import re
-    from pathlib import Path
-
-    from masklam.report import RETURNS_HINT, UNRESOLVED_HINT
-
     root = Path(__file__).resolve().parents[2]
     for hint in (UNRESOLVED_HINT, RETURNS_HINT):
         (cited,) = re.findall(r"results/\S+\.md", hint)
