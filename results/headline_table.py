@@ -2,7 +2,7 @@
 
 Two tables: `headline_probe_cpu.csv`, one row per (task, preset, budget, method) from the `seed_summary.py`
 JSONs, with the frozen-probe NMSE over seeds, its interval, the random-init floor and lapo / method; and
-`headline_returns_cpu.csv`, one row per policy and baseline from a `policy_summary.py` JSON, with the MuJoCo
+`headline_returns_cpu.csv`, one row per policy and baseline from each `policy_summary.py` JSON, with the MuJoCo
 return, its interval and the BC-normalised score.
 
     python results/headline_table.py            # rewrites both CSVs beside this file
@@ -35,7 +35,11 @@ PROBE_SOURCES = (
     ("walker2d", "low", 10000, "learner/walker2d_low_pair_cpu10k.json"),
     ("hopper", "low", 10000, "learner/hopper_low_pair_cpu10k.json"),
 )
-RETURN_SOURCE = "policy/latent_policies_halfcheetah_low_50k_seeds_bc3_cpu.json"
+# `policy_summary.py` JSONs, one per (task, preset), in the README's order.
+RETURN_SOURCES = (
+    "policy/latent_policies_halfcheetah_low_50k_seeds_bc3_cpu.json",
+    "policy/latent_policies_halfcheetah_causal_50k_cpu.json",
+)
 
 PROBE_FIELDS = ("task", "preset", "updates", "method", "seeds", "probe_nmse", "ci90_lo", "ci90_hi", "interval_over",
                 "random_init_floor", "lapo_over_method", "ratio_ci90_lo", "ratio_ci90_hi", "source")
@@ -128,7 +132,7 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(args.out_dir)
     write(out / "headline_probe_cpu.csv", PROBE_FIELDS, all_probe_rows())
-    write(out / "headline_returns_cpu.csv", RETURN_FIELDS, return_rows(RETURN_SOURCE))
+    write(out / "headline_returns_cpu.csv", RETURN_FIELDS, [r for rel in RETURN_SOURCES for r in return_rows(rel)])
 
 
 if __name__ == "__main__":

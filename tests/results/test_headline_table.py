@@ -22,6 +22,9 @@ def test_the_committed_headline_csvs_are_what_the_committed_jsons_say(tmp_path, 
     assert float(k1["lapo_over_method"]) == pytest.approx(seeds["ratios"]["lapo/masklam_k1"]["ratio"], abs=1e-4)
     keys = [(r["task"], r["preset"], r["updates"], r["method"]) for r in rows]
     assert len(keys) == len(set(keys))  # a run summarised twice appears once
+    returns = list(csv.DictReader((tmp_path / "headline_returns_cpu.csv").open()))
+    assert len({(r["task"], r["preset"], r["policy"]) for r in returns}) == len(returns)
+    assert all(float(r["bc_normalised"]) == pytest.approx(1.0) for r in returns if r["policy"] == "bc")
 
 
 def test_a_source_at_another_budget_than_its_row_says_is_refused(tmp_path, monkeypatch, script):
