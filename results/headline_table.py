@@ -32,12 +32,13 @@ PROBE_SOURCES = (
     ("halfcheetah", "low", 25000, "learner/halfcheetah_low_masklam_lapo_cpu25k.json"),
     ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_seeds_cpu10k.json"),
     ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_each_method_cpu10k.json"),  # masklam, masklam_gt_k1
+    ("halfcheetah", "causal", 10000, "learner/halfcheetah_causal_laom_pair_cpu10k.json"),
     ("walker2d", "low", 10000, "learner/walker2d_low_pair_cpu10k.json"),
     ("hopper", "low", 10000, "learner/hopper_low_pair_cpu10k.json"),
 )
 # `policy_summary.py` JSONs, one per (task, preset), in the README's order.
 RETURN_SOURCES = (
-    "policy/latent_policies_halfcheetah_low_50k_seeds_bc3_cpu.json",
+    "policy/latent_policies_halfcheetah_low_50k_masklam_cpu.json",  # bc3's rows + the authors' masklam
     "policy/latent_policies_halfcheetah_causal_50k_cpu.json",
 )
 
