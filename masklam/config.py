@@ -241,7 +241,8 @@ class PolicyTrainConfig:
     """Recorded dataset (shards) the policy learns from; latent methods need served masks in it if they use them."""
     method: str = "masklam"
     """A LAM method of `lam_run` (lapo, masklam, masklam_gt, masklam_loss_only, laom, laom_labels) or `bc`
-    (behaviour cloning on all true labels, the normalising baseline)."""
+    (behaviour cloning on all true labels, the normalising baseline; with policy.bc_decoder_labels on the
+    decoder's N labels only, the few-label baseline)."""
     lam_run: str | None = None
     """Run directory of `masklam train` (config.yaml + checkpoints/) whose frozen IDM labels the data."""
     policy: LatentPolicyConfig = field(default_factory=LatentPolicyConfig)

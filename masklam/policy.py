@@ -81,6 +81,8 @@ def check_bc_source(cfg: PolicyTrainConfig) -> PolicyTrainConfig:
               if (a and Path(a).resolve()) != (b and Path(b).resolve())]
     differ += ["method"] if cfg.method != other.method else []
     differ += [f"policy.{f}" for f in BC_STAGE_FIELDS if getattr(cfg.policy, f) != getattr(other.policy, f)]
+    if cfg.policy.bc_decoder_labels and cfg.policy.decoder_transitions != other.policy.decoder_transitions:
+        differ.append("policy.decoder_transitions")  # few-label BC trains on the decoder's labels
     if differ:
         raise ValueError(f"bc_from {src} trained a different BC stage: {', '.join(differ)} differ from this run's")
     return other
@@ -89,6 +91,11 @@ def check_bc_source(cfg: PolicyTrainConfig) -> PolicyTrainConfig:
 def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
     out = Path(cfg.out).resolve()
+    if cfg.method != "bc" and cfg.lam_run is None:  # checked before the run directory is written
+        raise ValueError(f"method {cfg.method!r} labels with a trained LAM: set lam_run (a masklam train run)")
+    if cfg.policy.bc_decoder_labels and cfg.method != "bc":
+        raise ValueError(f"policy.bc_decoder_labels is the few-label BC baseline (method bc); {cfg.method!r} "
+                         "labels every episode with its LAM and gives the decoder its N labels already")
     if cfg.bc_from:
         check_bc_source(cfg)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,11 +105,7 @@ def run_policy_train(cfg: PolicyTrainConfig, console: Console | None = None) -> 
         console.print(f"BC stage from {cfg.bc_from} (held-out NMSE {stats['bc_heldout_nmse']:.3f}): only the "
                       f"decoder and the evaluation run")
     chunks = load_chunks(cfg.data)
-    labeller = None
-    if cfg.method != "bc":
-        if cfg.lam_run is None:
-            raise ValueError(f"method {cfg.method!r} labels with a trained LAM: set lam_run (a masklam train run)")
-        labeller = lam_labeller(cfg.lam_run, cfg.method, int(chunks[0].actions.shape[1]))
+    labeller = None if cfg.method == "bc" else lam_labeller(cfg.lam_run, cfg.method, int(chunks[0].actions.shape[1]))
     console.print(f"[bold]policy[/] {cfg.method} on {chunks[0].task}/{chunks[0].preset}: {len(chunks)} chunks "
                   f"from {cfg.data}")
     with ray_session(cfg.ray_address, 1, log_to_driver=False) as started:

@@ -48,6 +48,10 @@ class LatentPolicyConfig:
     """Most held-out transitions scored per iteration (evenly spaced)."""
     decoder_transitions: int = 128_000
     """N: labelled transitions the decoder may use, drawn as whole random episodes (the paper's default 128k)."""
+    bc_decoder_labels: bool = False
+    """BC on true labels only (method `bc`): train on the decoder's N labelled transitions (decoder_transitions:
+    the same seeded whole episodes) and validate on the decoder's held-out episodes, instead of every labelled
+    episode: the few-label BC baseline a latent policy with the same labels must beat."""
     decoder_steps: int = 2000
     """Decoder AdamW steps (cosine to 0, grad-clip 1; the encoder is frozen, features are computed once)."""
     decoder_lr: float = 1e-3

@@ -34,7 +34,7 @@ BC_STAGE, BC_STAGE_STATS = "bc_stage.pt", "bc_stage.json"
 """The BC stage's module (decoder untrained) and stats, kept beside policy.pt: a crash after BC resumes from it,
 and a label-budget sweep starts its other runs from it (adopt_bc_stage)."""
 BC_STAGE_FIELDS = ("model", "bc_iterations", "bc_batches_per_iteration", "batch_size", "lr", "lr_schedule",
-                   "val_fraction", "val_rows", "seed")
+                   "val_fraction", "val_rows", "seed", "bc_decoder_labels")
 """The LatentPolicyConfig fields the BC stage depends on (with the data and the labeller): a run may adopt another's
 BC stage only when all of them are equal."""
 
@@ -102,7 +102,7 @@ def _bc_stage(chunks: list[Chunk], out: Path, cfg: LatentPolicyConfig, labeller:
     latent = labeller is not None
     stats: dict = {"target": "latent" if latent else "true_actions", "target_dim": target_dim}
     target_fn = labeller or true_actions(FRAME_STACK)
-    train_eps, val_eps = split_episodes(chunks, cfg.val_fraction, cfg.seed, labelled_only=not latent)
+    train_eps, val_eps = bc_episodes(chunks, cfg, latent)
     labels_dir, done_marker = out / "labels", out / "labels" / "_COMPLETE"
     if not done_marker.exists():
         shutil.rmtree(labels_dir, ignore_errors=True)
@@ -115,7 +115,7 @@ def _bc_stage(chunks: list[Chunk], out: Path, cfg: LatentPolicyConfig, labeller:
         log(f"labelled {rows} transitions ({stats['target']}) in {time.perf_counter() - t:.1f}s")
     stats["bc_rows"] = int(done_marker.read_text())
     val_obs, val_target = _rows(chunks, val_eps, target_fn, cfg.val_rows, not latent)
-    stats.update(bc_val_episodes=len(val_eps), bc_val_rows=int(len(val_obs)))
+    stats.update(bc_train_episodes=len(train_eps), bc_val_episodes=len(val_eps), bc_val_rows=int(len(val_obs)))
 
     model_config = {**dataclasses.asdict(cfg.model), "frame_stack": FRAME_STACK, "size": size,
                     "real_action_dim": action_dim if latent else 0}
@@ -191,6 +191,15 @@ def split_episodes(chunks: list[Chunk], fraction: float, seed: int, labelled_onl
     order.sort(key=lambda e: lengths[e] < FRAME_STACK + 1)  # stable: long-enough episodes first, still shuffled
     n_val = min(len(eps) - 1, max(1, int(round(fraction * len(eps))))) if len(eps) > 1 and fraction > 0 else 0
     return set(order[n_val:]), set(order[:n_val])
+
+
+def bc_episodes(chunks: list[Chunk], cfg: LatentPolicyConfig, latent: bool) -> tuple[set, set]:
+    """The episodes BC trains and validates on: every episode (latent BC) or every labelled one (BC on true labels)
+    less a validation share; with `bc_decoder_labels`, true-label BC gets exactly the decoder's episodes."""
+    if cfg.bc_decoder_labels and not latent:  # the few-label BC baseline
+        fit_eps, held_eps = decoder_episodes(chunks, cfg.decoder_transitions, cfg.seed)
+        return set(fit_eps), set(held_eps)
+    return split_episodes(chunks, cfg.val_fraction, cfg.seed, labelled_only=not latent)
 
 
 def decoder_episodes(chunks: list[Chunk], transitions: int, seed: int) -> tuple[list[str], list[str]]:

@@ -1,9 +1,10 @@
 """Issue 18: a method's frozen-probe score over training seeds, and probe ratios with intervals over seeds.
 
 Reads the `results.json` of `masklam train` runs (one method each, same data and held-out probe set, different
-`learner.seed`) and writes one JSON: per method the per-seed scores (each with its interval over probe episodes),
-the mean over seeds with a 90% bootstrap interval over the seeds' scores, and for each pair `lapo / other` the
-ratio of the seed means with a 90% interval from resampling the seeds of both methods independently.
+`learner.seed`) and writes one JSON: per method the per-seed scores (each with its interval over probe episodes,
+its random-init floor and the state-only probe of the same rows), the mean over seeds with a 90% bootstrap interval
+over the seeds' scores, and for each pair `lapo / other` the ratio of the seed means with a 90% interval from
+resampling the seeds of both methods independently.
 
     python results/learner/seed_summary.py --runs lapo=runs/g18/low_lapo_10k,runs/g18/low_lapo_10k_s1 \
         --runs masklam_k1=runs/g18/low_masklam_k1_10k,runs/g18/low_masklam_k1_10k_s1 \
@@ -36,7 +37,7 @@ def recorded_runs(path: Path, method: str) -> list[dict]:
         return m["runs"]
     run = {"run": f"{path}#{method}", "learner_seed": summary["seed"], "probe_nmse": m["probe_nmse"][method],
            "probe_ci90": m["probe_ci90"][method], "probe_nmse_random_init": m["probe_nmse_random_init"][method],
-           "updates": m["updates"], "probe_set": m["probe_set"]}
+           "updates": m["updates"], "probe_set": m["probe_set"], "state_probe_nmse": m.get("state_probe_nmse")}
     if "curve" in m:
         run["curve"] = [[p["updates"], p["probe_nmse"]] for p in m["curve"]]
     return [run]
@@ -60,7 +61,8 @@ def method_runs(spec: str) -> tuple[str, list[dict]]:
         runs.append({"run": d, "learner_seed": seed, "probe_nmse": results["probe_nmse"][method],
                      "probe_ci90": results["probe_ci90"][method],
                      "probe_nmse_random_init": results["probe_nmse_random_init"][method],
-                     "updates": results["updates"], "probe_set": results["probe_set"]})
+                     "updates": results["updates"], "probe_set": results["probe_set"],
+                     "state_probe_nmse": results.get("state_probe_nmse")})
         curve = Path(d) / "probe_curve.json"
         if curve.exists():  # `masklam probe --curve true`: every kept checkpoint on the same probe set
             points = json.loads(curve.read_text())["points"]
@@ -124,7 +126,8 @@ def main() -> None:
     for m, s in summary["methods"].items():
         lo, hi = s["probe_ci90_over_seeds"]
         print(f"{m}: seeds {s['seeds']} -> {[round(r['probe_nmse'], 4) for r in s['runs']]}; mean "
-              f"{s['probe_nmse_mean']:.4f} [{lo:.3f}, {hi:.3f}] (random-init {s['probe_nmse_random_init_mean']:.4f})")
+              f"{s['probe_nmse_mean']:.4f} [{lo:.3f}, {hi:.3f}] (random-init {s['probe_nmse_random_init_mean']:.4f}, state-only "
+              f"{[r['state_probe_nmse'] and round(r['state_probe_nmse'], 4) for r in s['runs']]})")
     for k, r in summary["ratios"].items():
         ci = r["ci90_over_seeds"]
         print(f"{k} = {r['ratio']:.3f} " + (f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "(one seed: no interval over seeds)"))

@@ -65,6 +65,10 @@ def test_latent_policy_from_a_trained_lam(dataset, tmp_path, ray_local, capsys):
 def test_policy_train_errors_are_clear(dataset, tmp_path, capsys):
     assert main(["policy", "train", "--data", str(dataset), "--method", "lapo", "--out", str(tmp_path / "p")]) == 1
     assert "set lam_run" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()  # refused before anything is written: the same --out works once fixed
+    assert main(["policy", "train", "--data", str(dataset), "--method", "lapo", "--lam-run", str(tmp_path),
+                 "--set", "policy.bc_decoder_labels=true", "--out", str(tmp_path / "p")]) == 1
+    assert "few-label BC baseline (method bc)" in capsys.readouterr().err
     assert main(["policy", "eval", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert "no policy checkpoint" in capsys.readouterr().err
 

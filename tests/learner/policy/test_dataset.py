@@ -72,3 +72,18 @@ def test_bc_rows_are_shuffled_across_episodes(tmp_path):
     assert consecutive_same_episode_steps < 0.05
     assert np.mean(eps[1:] != eps[:-1]) > 0.7
     assert len(set(first_file_eps)) >= 6, "one file (a few minibatches) mixes most episodes"
+
+
+def test_few_label_bc_trains_on_exactly_the_decoders_labelled_episodes():
+    from learner.policy.config import LatentPolicyConfig
+    from learner.policy.train import bc_episodes, decoder_episodes
+
+    chunks = [c for i in range(20) for c in episode_chunks(30, episode=f"e{i:02d}")]
+    fit, held = decoder_episodes(chunks, 90, seed=3)
+    few = LatentPolicyConfig(decoder_transitions=90, bc_decoder_labels=True, seed=3)
+    assert bc_episodes(chunks, few, latent=False) == (set(fit), set(held))
+    assert len(fit) == 3 and len(held) == 2 and not set(fit) & set(held)
+    every = LatentPolicyConfig(decoder_transitions=90, seed=3)
+    train, val = bc_episodes(chunks, every, latent=False)
+    assert len(train) + len(val) == 20 and len(val) == 2  # the default BC reference: every labelled episode
+    assert bc_episodes(chunks, few, latent=True) == bc_episodes(chunks, every, latent=True)  # latent BC ignores it

@@ -9,7 +9,7 @@ def train_run(path, method, seed, nmse, floor=1.0):
     (path / "config.yaml").write_text(f"learner:\n  seed: {seed}\n")
     (path / "results.json").write_text(json.dumps({
         "probe_nmse": {method: nmse}, "probe_ci90": {method: [nmse - 0.01, nmse + 0.01]},
-        "probe_nmse_random_init": {method: floor}, "updates": 100, "probe_set": "probe"}))
+        "probe_nmse_random_init": {method: floor}, "updates": 100, "probe_set": "probe", "state_probe_nmse": 0.7}))
     return str(path)
 
 
@@ -58,6 +58,7 @@ def test_seeds_trained_later_join_those_an_earlier_summary_recorded(tmp_path, mo
     m = json.loads(out.read_text())["methods"]["masklam_k1"]
     assert m["seeds"] == [0, 1] and m["probe_nmse_mean"] == pytest.approx(0.85)
     assert m["runs"][0]["run"] == str(tmp_path / "m0")  # the earlier seed keeps its record, not a copy of the new one
+    assert [r["state_probe_nmse"] for r in m["runs"]] == [0.7, 0.7]  # the leak level of each run's probe rows
 
 
 def test_a_seed_given_twice_or_a_missing_method_is_refused(tmp_path, monkeypatch, script):
