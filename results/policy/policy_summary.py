@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from actors.evaluation import bootstrap_ci90, hierarchical_ci90, ratio_of_means  # noqa: E402
 from learner.device import hardware  # noqa: E402
 
-TRAIN_STATS = ("target", "bc_minibatches", "bc_heldout_nmse", "bc_seconds", "decoder_transitions", "decoder_episodes",
-               "decoder_nmse_val", "bc_from")
+TRAIN_STATS = ("target", "bc_rows", "bc_train_episodes", "bc_minibatches", "bc_heldout_nmse", "bc_seconds",
+               "decoder_transitions", "decoder_episodes", "decoder_nmse_val", "bc_from")
 
 
 def load_policy(spec: str) -> tuple[str, dict]:
