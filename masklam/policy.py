@@ -19,7 +19,7 @@ from learner.checkpoint import load_latest
 from learner.policy.checkpoint import load_policy
 from learner.policy.config import LatentPolicyConfig
 from learner.policy.labels import LatentLabeller
-from learner.policy.train import BC_STAGE, BC_STAGE_FIELDS, adopt_bc_stage
+from learner.policy.train import BC_STAGE, adopt_bc_stage, bc_stage_fields
 from masklam.policy_chain import run_policy_chain, trivial_baselines
 from masklam.config import PolicyEvalConfig, PolicyTrainConfig, TrainConfig, load_config, save_config
 from masklam.preview import write_gif
@@ -80,9 +80,7 @@ def check_bc_source(cfg: PolicyTrainConfig) -> PolicyTrainConfig:
     differ = [name for name, a, b in (("data", cfg.data, other.data), ("lam_run", cfg.lam_run, other.lam_run))
               if (a and Path(a).resolve()) != (b and Path(b).resolve())]
     differ += ["method"] if cfg.method != other.method else []
-    differ += [f"policy.{f}" for f in BC_STAGE_FIELDS if getattr(cfg.policy, f) != getattr(other.policy, f)]
-    if cfg.policy.bc_decoder_labels and cfg.policy.decoder_transitions != other.policy.decoder_transitions:
-        differ.append("policy.decoder_transitions")  # few-label BC trains on the decoder's labels
+    differ += [f"policy.{f}" for f in bc_stage_fields(cfg.policy) if getattr(cfg.policy, f) != getattr(other.policy, f)]
     if differ:
         raise ValueError(f"bc_from {src} trained a different BC stage: {', '.join(differ)} differ from this run's")
     return other

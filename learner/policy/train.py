@@ -39,6 +39,11 @@ BC_STAGE_FIELDS = ("model", "bc_iterations", "bc_batches_per_iteration", "batch_
 BC stage only when all of them are equal."""
 
 
+def bc_stage_fields(cfg: LatentPolicyConfig) -> tuple[str, ...]:
+    """BC_STAGE_FIELDS, plus the label budget where few-label BC trains on the decoder's labels."""
+    return BC_STAGE_FIELDS + (("decoder_transitions",) if cfg.bc_decoder_labels else ())
+
+
 def train_policy(chunks: list[Chunk], out_dir: str | Path, cfg: LatentPolicyConfig, labeller: Labeller | None,
                  target_dim: int, action_dim: int, meta: dict, log: Callable[[str], None] = print) -> dict:
     """Train the policy of one method on recorded chunks; returns its training stats (also in policy.json).
@@ -261,4 +266,5 @@ def _blocks_of(chunks: list[Chunk], episodes: set, limit: int | None, labelled_o
         return
 
 
-__all__ = ["BC_STAGE", "BC_STAGE_FIELDS", "FRAME_STACK", "adopt_bc_stage", "load_policy", "train_policy"]
+__all__ = ["BC_STAGE", "BC_STAGE_FIELDS", "FRAME_STACK", "adopt_bc_stage", "bc_stage_fields", "load_policy",
+           "train_policy"]

@@ -71,7 +71,7 @@ def probe(x: np.ndarray, y: np.ndarray, episodes: np.ndarray) -> list[float]:
 
 
 def scores(z: np.ndarray, feats: np.ndarray, a: np.ndarray, residual: np.ndarray, ep: np.ndarray) -> dict:
-    """The three probes of one latent (`feats`: the state's features)."""
+    """The four probes of one latent (`feats`: the state's features)."""
     both = np.concatenate([z, feats], 1)
     return {"z -> a": probe(z, a, ep), "z+state -> a": probe(both, a, ep),
             "z -> a - expert(s)": probe(z, residual, ep), "z+state -> a - expert(s)": probe(both, residual, ep)}
@@ -95,11 +95,12 @@ def main() -> None:
               "probe_set": {"policy": "expert", "noise_std": args.noise, "split": "test",
                             "transitions": cfgs[0].heldout.steps,
                             "env_seed": cfgs[0].env.seed + cfgs[0].heldout.seed_offset}}
+    residual = feats = None  # the rows' states and actions are the same for every run: computed once
     for (method, run), cfg in zip(runs, cfgs):
         state = load_latest(run / "checkpoints")["learner"]
         rows = probe_rows(cfg.learner, state, state["action_dim"], chunks)
-        residual = rows.actions - expert_actions(cfg, rows.states)
-        feats = state_features(rows.states)
+        if residual is None:
+            residual, feats = rows.actions - expert_actions(cfg, rows.states), state_features(rows.states)
         result["runs"][f"{method}@{run}"] = {
             "method": method, "run": str(run), "learner_seed": cfg.learner.seed, "updates": state["updates"],
             "trained": scores(rows.latents[method], feats, rows.actions, residual, rows.episodes),
